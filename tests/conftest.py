@@ -1,0 +1,61 @@
+"""Test-wide settings: no network, one torch thread, human data from ../shared/data."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+os.environ.setdefault("BRAINALIGN_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+if "BRAINALIGN_DATA" not in os.environ and (SHARED_DATA / "naturalstories").exists():
+    os.environ["BRAINALIGN_DATA"] = str(SHARED_DATA)
+
+try:  # two cores: parallel BLAS/OpenMP in tests slows everything down ~10x
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    pass
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX
+        return True
+    host = address[0] if isinstance(address, tuple) else address
+    return host in {"localhost", "::1", "0.0.0.0"} or str(host).startswith("127.")
+
+
+def _guarded(real):
+    def connect(self, address):
+        if not _is_local(address):
+            raise RuntimeError(f"tests must not use the network (tried to connect to {address!r})")
+        return real(self, address)
+
+    return connect
+
+
+@pytest.fixture(autouse=True)
+def _block_network(monkeypatch):
+    """Only loopback connections (dask LocalCluster, the book's local HTTP server) are allowed."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded(_real_connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded(_real_connect_ex))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The offline mirror of the human data (skips when it is absent, e.g. outside this project's machines)."""
+    path = Path(os.environ.get("BRAINALIGN_DATA", SHARED_DATA))
+    if not (path / "naturalstories").exists():
+        pytest.skip(f"no Natural Stories mirror at {path}")
+    return path
