@@ -32,6 +32,7 @@ __all__ = [
     "pearson_r",
     "spearman_brown",
     "split_half_ceiling",
+    "reliability_from_sd",
     "check_pearson_r",
     "check_split",
     "check_no_leakage",
@@ -41,6 +42,7 @@ __all__ = [
     "check_surprisal_bits",
     "check_word_surprisal",
     "check_reading_time_r",
+    "check_reliability",
 ]
 
 
@@ -218,6 +220,30 @@ def split_half_ceiling(responses: np.ndarray, n_splits: int = 10, seed: int = 0)
     return out
 
 
+def reliability_from_sd(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> float:
+    """Reliability of per-item means estimated from per-item spread: ``1 - mean(sd**2 / n) / var(mean)``.
+
+    The variance of an item's mean over ``n`` subjects has a noise part ``sd**2 / n`` (the squared standard error);
+    the rest of the variance of the means across items is signal. The ratio signal / total is the reliability, the
+    quantity a Spearman–Brown-corrected split-half correlation estimates. It assumes independent noise across
+    subjects (ignoring, e.g., that some subjects read every word more slowly), so it is an approximation.
+
+    Parameters
+    ----------
+    mean, sd, n : ndarray, shape [n_items]
+        Per-item mean, standard deviation over subjects, and number of subjects.
+
+    Returns
+    -------
+    float
+    """
+    mean, sd, n = (np.asarray(a, dtype=float) for a in (mean, sd, n))
+    if not mean.shape == sd.shape == n.shape or mean.ndim != 1:
+        raise ValueError(f"mean, sd and n must be 1-D of the same length, got {mean.shape}, {sd.shape}, {n.shape}")
+    ok = np.isfinite(mean) & np.isfinite(sd) & (n > 0)
+    return float(1 - np.mean(sd[ok] ** 2 / n[ok]) / np.var(mean[ok], ddof=1))
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # Exercise checks
 # ----------------------------------------------------------------------------------------------------------------------
@@ -342,3 +368,14 @@ def check_reading_time_r(value: float, surprisal: np.ndarray, reading_times: np.
     r_all = float(stats.pearsonr(surprisal[everything], reading_times[everything]).statistic)
     hint = " You seem to have kept the sentence-initial words; use the `scored` mask." if np.isclose(value, r_all) else ""
     raise AssertionError(f"got r = {value:.4f}, expected {expected:.4f} over the {mask.sum()} scored words.{hint}")
+
+
+def check_reliability(value: float, mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> bool:
+    """Check a reliability estimated from per-item means, SDs and subject counts (:func:`reliability_from_sd`)."""
+    expected = reliability_from_sd(mean, sd, n)
+    if np.isclose(value, expected, atol=2e-3):
+        return _ok(f"reliability = {value:.3f}")
+    wrong_se = float(1 - np.nanmean(np.asarray(sd, float) ** 2) / np.nanvar(np.asarray(mean, float), ddof=1))
+    hint = (" The noise variance of a mean over n subjects is sd**2 / n, not sd**2."
+            if np.isclose(value, wrong_se, atol=2e-3) else "")
+    raise AssertionError(f"got {value:.4f}, expected {expected:.4f} = 1 - mean(sd^2 / n) / var(mean).{hint}")

@@ -158,3 +158,20 @@ def test_check_reading_time_r():
     r_all = stats.pearsonr(s, rt).statistic
     with pytest.raises(AssertionError, match="sentence-initial"):
         T.check_reading_time_r(r_all, s, rt, scored)
+
+
+def test_reliability_from_sd_matches_simulated_split_half():
+    rng = np.random.default_rng(0)
+    n_subj, n_items = 40, 2000
+    signal = rng.standard_normal(n_items) * 1.0
+    data = signal[None] + rng.standard_normal((n_subj, n_items)) * 4.0
+    est = T.reliability_from_sd(data.mean(0), data.std(0, ddof=1), np.full(n_items, n_subj))
+    truth = 1 / (1 + 16 / n_subj)
+    assert est == pytest.approx(truth, abs=0.03)
+    assert np.median(T.split_half_ceiling(data, n_splits=5)) == pytest.approx(est, abs=0.05)
+    assert T.check_reliability(est, data.mean(0), data.std(0, ddof=1), np.full(n_items, n_subj))
+    with pytest.raises(AssertionError, match="sd\\*\\*2 / n"):
+        wrong = 1 - np.mean(data.std(0, ddof=1) ** 2) / np.var(data.mean(0), ddof=1)
+        T.check_reliability(wrong, data.mean(0), data.std(0, ddof=1), np.full(n_items, n_subj))
+    with pytest.raises(ValueError):
+        T.reliability_from_sd(np.zeros(3), np.zeros(2), np.zeros(3))
