@@ -1,0 +1,142 @@
+"""Exactness of brainalign.encoding against a plain scikit-learn + scipy loop of Brain-Score's definition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import pearsonr
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import ShuffleSplit
+
+from brainalign.encoding import aggregate, linear_predictivity, shuffle_splits, sort_order
+
+
+def lm_like(n: int, p: int, v: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Ill-conditioned activations like a GPT-2 residual stream (power-law spectrum, mean offsets, 3 outlier dims x30;
+    singular values spread over ~2-3 decades, as in performance.md) and noisy linear responses with offsets."""
+    rng = np.random.default_rng(seed)
+    spectrum = np.arange(1, p + 1) ** -0.5
+    X = rng.normal(size=(n, p)) * spectrum + rng.normal(size=p) * 5
+    X[:, :3] *= 30
+    Y = X[:, :8] @ rng.normal(size=(8, v)) / 10 + rng.normal(size=(n, v)) + rng.normal(size=v) * 10
+    return X, Y
+
+
+def reference_scores(X, Y, splits):
+    """The definition, neuroid by neuroid: sklearn LinearRegression + scipy.stats.pearsonr."""
+    out = np.zeros((len(splits), Y.shape[1]))
+    for s, (tr, te) in enumerate(splits):
+        pred = LinearRegression().fit(X[tr], Y[tr]).predict(X[te])
+        out[s] = [pearsonr(pred[:, j], Y[te, j])[0] for j in range(Y.shape[1])]
+    return out
+
+
+@pytest.mark.parametrize("n,p", [(50, 120), (120, 10), (40, 40)])
+def test_ols_matches_sklearn_scipy(n, p):
+    X, Y = lm_like(n, p, 25, seed=n + p)
+    res = linear_predictivity(X, Y, device="cpu")
+    ref = reference_scores(X, Y, res.splits)
+    assert res.per_split.shape == (10, 25)
+    np.testing.assert_allclose(res.per_split, ref, atol=1e-9, rtol=0)
+    score_ref = np.mean(np.median(ref, axis=1))
+    assert abs(res.score - score_ref) < 1e-9
+    assert res.info["dual"] == (p >= max(len(tr) for tr, _ in res.splits))
+
+
+def test_ill_conditioned_underdetermined_random():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(70, 300))
+    Y = rng.normal(size=(70, 40))
+    res = linear_predictivity(X, Y, device="cpu")
+    np.testing.assert_allclose(res.per_split, reference_scores(X, Y, res.splits), atol=1e-9, rtol=0)
+
+
+def test_splits_are_brainscore_shufflesplit_over_sorted_ids():
+    ids = np.array([f"s{i:03d}" for i in range(30)])
+    perm = np.random.default_rng(0).permutation(30)
+    order = sort_order(ids[perm], 30)
+    got = shuffle_splits(30, order=order)
+    ref = list(ShuffleSplit(n_splits=10, train_size=0.9, random_state=1).split(np.zeros(30)))
+    for (tr, te), (rtr, rte) in zip(got, ref):
+        assert sorted(ids[perm][tr]) == sorted(ids[np.asarray(rtr)])
+        assert sorted(ids[perm][te]) == sorted(ids[np.asarray(rte)])
+
+
+def test_stimulus_order_does_not_matter():
+    X, Y = lm_like(40, 60, 10)
+    ids = np.array([f"st.{i:02d}" for i in range(40)])
+    perm = np.random.default_rng(1).permutation(40)
+    a = linear_predictivity(X, Y, stimulus_ids=ids, device="cpu")
+    b = linear_predictivity(X[perm], Y[perm], stimulus_ids=ids[perm], device="cpu")
+    assert abs(a.score - b.score) < 1e-12
+
+
+def test_layers_mapping_equals_separate_calls_and_mixed_precision_close():
+    X, Y = lm_like(60, 80, 30)
+    X2 = X[:, ::-1] ** 2 / 100
+    small = X[:, :5]  # primal-form layer in the same call
+    many = linear_predictivity({"a": X, "b": X2, "c": small}, Y, device="cpu")
+    assert list(many.score) == ["a", "b", "c"]
+    for name, feats in [("a", X), ("b", X2), ("c", small)]:
+        one = linear_predictivity(feats, Y, device="cpu")
+        np.testing.assert_allclose(many.per_split[name], one.per_split, atol=1e-12)
+    mixed = linear_predictivity({"a": X, "c": small}, Y, precision="mixed", device="cpu")
+    np.testing.assert_allclose(mixed.per_split["a"], many.per_split["a"], atol=1e-4)
+    assert abs(mixed.score["a"] - many.score["a"]) < 1e-5
+
+
+def test_data_as_features_scores_one_and_random_zero():
+    rng = np.random.default_rng(5)
+    Y = rng.normal(size=(80, 50))
+    assert linear_predictivity(Y, Y, device="cpu").score > 0.999
+    noise = linear_predictivity(rng.normal(size=(80, 200)), Y, device="cpu").score
+    assert abs(noise) < 0.15
+
+
+def test_nan_neuroids_dropped_like_dropna():
+    X, Y = lm_like(50, 70, 20)
+    Yn = Y.copy()
+    Yn[:, [2, 7]] = np.nan
+    Yn[10, 11] = np.nan
+    res = linear_predictivity(X, Yn, device="cpu")
+    keep = np.ones(20, bool)
+    keep[[2, 7, 11]] = False
+    assert (res.neuroid_mask == keep).all()
+    assert np.isnan(res.per_split[:, ~keep]).all()
+    ref = linear_predictivity(X, Y[:, keep], device="cpu")
+    np.testing.assert_allclose(res.per_split[:, keep], ref.per_split, atol=1e-12)
+    assert abs(res.score - ref.score) < 1e-12
+    with pytest.raises(ValueError, match="NaN"):
+        linear_predictivity(X, Yn, nan_policy="raise", device="cpu")
+
+
+def test_batched_correlation_matches_newer_brainscore_formula():
+    X, Y = lm_like(40, 60, 12)
+    res = linear_predictivity(X, Y, correlation="batched", device="cpu")
+    for s, (tr, te) in enumerate(res.splits[:3]):
+        pred = LinearRegression().fit(X[tr], Y[tr]).predict(X[te])
+        xm = pred - pred.mean(0)
+        ym = Y[te] - Y[te].mean(0)
+        ref = ((xm / (np.linalg.norm(xm, axis=0) + 1e-8)) * (ym / (np.linalg.norm(ym, axis=0) + 1e-8))).sum(0)
+        np.testing.assert_allclose(res.per_split[s], ref, atol=1e-9)
+
+
+def test_aggregate_median_then_mean_skipping_nan():
+    per = np.array([[0.1, 0.2, np.nan, 0.4], [0.0, 0.3, 0.5, np.nan]])
+    score, med = aggregate(per)
+    np.testing.assert_allclose(med, [0.2, 0.3])
+    assert score == pytest.approx(0.25)
+
+
+def test_bad_input_errors():
+    X, Y = lm_like(30, 10, 5)
+    with pytest.raises(ValueError, match="rows"):
+        linear_predictivity(X[:20], Y, device="cpu")
+    with pytest.raises(ValueError, match="unique"):
+        linear_predictivity(X, Y, stimulus_ids=np.zeros(30), device="cpu")
+    with pytest.raises(ValueError, match="correlation"):
+        linear_predictivity(X, Y, correlation="spearman", device="cpu")
+    Xn = X.copy()
+    Xn[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        linear_predictivity(Xn, Y, device="cpu")
