@@ -65,35 +65,13 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
-def toc_files(root: str | os.PathLike) -> list[str]:
-    """Every ``file:`` entry of ``_toc.yml`` (root first), as written (no suffix)."""
-    import yaml
-
-    path = Path(root) / "_toc.yml"
-    if not path.is_file():
-        raise ReportError(f"no _toc.yml in {root}: `brainalign report` needs the book source (a brainalign checkout)")
-    toc = yaml.safe_load(path.read_text()) or {}
-    out: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for k in ("root", "file"):
-                if isinstance(node.get(k), str):
-                    out.append(node[k])
-            for v in node.values():
-                if isinstance(v, (list, dict)):
-                    walk(v)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return list(dict.fromkeys(out))
-
-
 def generated_notebooks(root: str | os.PathLike) -> list[str]:
-    """Names of the notebooks the book executes (``_toc.yml`` entries under ``book/generated/``)."""
-    return [Path(f).name.removesuffix(".ipynb") for f in toc_files(root) if f.startswith(GENERATED + "/")]
+    """Names of the notebooks the book executes (``_toc.yml`` entries under ``book/generated/``), in order."""
+    from .bookbuild import toc_notebooks
+
+    if not (Path(root) / "_toc.yml").is_file():
+        raise ReportError(f"no _toc.yml in {root}: `brainalign report` needs the book source (a brainalign checkout)")
+    return toc_notebooks(root)
 
 
 def takes_scores(root: str | os.PathLike, name: str) -> bool:
@@ -174,7 +152,8 @@ def build_report(results_dir: str | os.PathLike, out: str | os.PathLike = "brain
     os.replace(tmp, scores_file)
 
     out_dir = root / GENERATED
-    executed = [Path(bookbuild.execute_notebook(name, out_dir=out_dir, parameters={"scores": str(scores_file)}))
+    executed = [Path(bookbuild.execute_notebook(name, out_dir=out_dir, parameters={"scores": str(scores_file)},
+                                                    root=src))
                 for name in section]
     html_dir = None
     if html:
@@ -185,7 +164,7 @@ def build_report(results_dir: str | os.PathLike, out: str | os.PathLike = "brain
             if built.is_file():
                 shutil.copy2(built, out_dir / built.name)
             else:
-                bookbuild.execute_notebook(name, out_dir=out_dir)
+                bookbuild.execute_notebook(name, out_dir=out_dir, root=src)
         bookbuild.build_html(root)
         html_dir = root / "_build" / "html"
     return Report(root=root, scores_file=scores_file, notebooks=executed, html_dir=html_dir,
