@@ -9,17 +9,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import ShuffleSplit
 
 from brainalign.encoding import aggregate, linear_predictivity, shuffle_splits, sort_order
-
-
-def lm_like(n: int, p: int, v: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Ill-conditioned activations like a GPT-2 residual stream (power-law spectrum, mean offsets, 3 outlier dims x30;
-    singular values spread over ~2-3 decades, as in performance.md) and noisy linear responses with offsets."""
-    rng = np.random.default_rng(seed)
-    spectrum = np.arange(1, p + 1) ** -0.5
-    X = rng.normal(size=(n, p)) * spectrum + rng.normal(size=p) * 5
-    X[:, :3] *= 30
-    Y = X[:, :8] @ rng.normal(size=(8, v)) / 10 + rng.normal(size=(n, v)) + rng.normal(size=v) * 10
-    return X, Y
+from fixtures_neural import lm_like
 
 
 def reference_scores(X, Y, splits):

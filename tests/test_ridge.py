@@ -9,7 +9,7 @@ from sklearn.linear_model import RidgeCV
 
 from brainalign.encoding import DEFAULT_RIDGE_ALPHAS, ridge_cv_predict, ridge_predictivity
 
-from .test_encoding import lm_like
+from fixtures_neural import lm_like
 
 
 @pytest.mark.parametrize("n,p,v", [(60, 150, 30), (90, 12, 20), (60, 150, 200)])

@@ -11,11 +11,11 @@
 """
 
 from .correlation import correlate, normalized_targets
-from .predictivity import (DEFAULT_RIDGE_ALPHAS, EncodingResult, aggregate, linear_predictivity,
+from .predictivity import (DEFAULT_RIDGE_ALPHAS, EncodingResult, GramMatrix, aggregate, linear_predictivity,
                            ridge_predictivity)
 from .ridgecv import ridge_cv_predict
 from .splits import group_kfold_splits, shuffle_splits, sort_order
 
-__all__ = ["DEFAULT_RIDGE_ALPHAS", "EncodingResult", "aggregate", "correlate", "group_kfold_splits",
+__all__ = ["DEFAULT_RIDGE_ALPHAS", "EncodingResult", "GramMatrix", "aggregate", "correlate", "group_kfold_splits",
            "linear_predictivity", "normalized_targets", "ridge_cv_predict", "ridge_predictivity", "shuffle_splits",
            "sort_order"]

@@ -28,6 +28,19 @@ _CHUNK = 2048
 
 
 @dataclass
+class GramMatrix:
+    """A precomputed gram matrix standing in for a feature matrix (dual form only).
+
+    Attributes
+    ----------
+    G : Tensor or ndarray, shape [n_stimuli, n_stimuli]
+        ``X Xᵀ`` of the (any-way centred) features, float64.
+    """
+
+    G: Any
+
+
+@dataclass
 class EncodingResult:
     """Cross-validated encoding scores.
 
@@ -209,7 +222,14 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     Y = _as_tensor(targets, dev, "targets")
     n, v_all = Y.shape
     Xs = {}
+    grams = {}
     for name, X in layer_feats.items():
+        if isinstance(X, GramMatrix):
+            G = _as_tensor(X.G, dev, "gram")
+            if G.shape != (n, n):
+                raise ValueError(f"gram matrix has shape {tuple(G.shape)}, expected ({n}, {n})")
+            grams[name] = G
+            continue
         X = _as_tensor(X, dev, f"features[{name!r}]" if name else "features")
         if X.shape[0] != n:
             raise ValueError(f"features{'[' + repr(name) + ']' if name else ''} has {X.shape[0]} rows but targets "
@@ -238,8 +258,8 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     gemm_dtype = F64 if precision == "float64" else torch.float32
     Yg = Y if gemm_dtype == F64 else Y.to(gemm_dtype)
     n_train_max = max(len(tr) for tr, _ in splits)
-    grams = {name: center_gram(X) for name, X in Xs.items() if X.shape[1] >= n_train_max}
-    layers = list(Xs)
+    grams.update({name: center_gram(X) for name, X in Xs.items() if X.shape[1] >= n_train_max})
+    layers = list(layer_feats)
     v = Y.shape[1]
     per_split = {name: np.full((len(splits), v_all), np.nan) for name in layers}
     chosen: dict[str, list] = {name: [] for name in layers}

@@ -1,0 +1,78 @@
+"""Shared machinery of the layer-wise fMRI benchmarks (Pereira2018, Blank2014): stimuli, extraction, alignment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..encoding import linear_predictivity
+
+
+def layer_features(acts: xr.DataArray, item_ids: list[str] | np.ndarray) -> dict[str, np.ndarray]:
+    """Per-layer feature matrices for the given items, in that order.
+
+    Parameters
+    ----------
+    acts : xarray.DataArray, dims ("layer", "item", "unit")
+        From :func:`brainalign.extraction.extract_activations`.
+    item_ids : sequence of str, shape [n_items]
+
+    Returns
+    -------
+    dict layer name -> ndarray, shape [n_items, n_units]
+
+    Raises
+    ------
+    ValueError
+        Wrong dims, or items missing from the activations.
+    """
+    if set(acts.dims) != {"layer", "item", "unit"}:
+        raise ValueError(f"activations must have dims ('layer', 'item', 'unit'), got {acts.dims}")
+    acts = acts.transpose("layer", "item", "unit")
+    index = pd.Index(np.asarray(acts["item"].values).astype(str))
+    pos = index.get_indexer(np.asarray(item_ids).astype(str))
+    if (pos < 0).any():
+        missing = np.asarray(item_ids)[pos < 0][:5]
+        raise ValueError(f"{int((pos < 0).sum())} stimuli have no activations (e.g. {list(missing)}); extract them "
+                         f"with the benchmark's `stimuli`")
+    values = acts.values
+    return {str(layer): np.asarray(values[i][pos], dtype=np.float64) for i, layer in enumerate(acts["layer"].values)}
+
+
+def extract(model: Any, passages: list[list[str]], item_ids: list[str], **kwargs: Any) -> xr.DataArray:
+    """Run :func:`brainalign.extraction.extract_activations` (imported lazily)."""
+    from ..extraction import extract_activations
+
+    return extract_activations(model, passages, item_ids=item_ids, **kwargs)
+
+
+def provenance(acts: xr.DataArray, data: xr.DataArray) -> dict[str, Any]:
+    """Model and data identity for :class:`brainalign.results.BenchmarkResult`."""
+    return {"model_id": acts.attrs.get("model_id", ""), "model_revision": acts.attrs.get("model_revision", ""),
+            "data_checksum": data.attrs.get("sha1", "")}
+
+
+def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], **metric_kw: Any):
+    """Linear predictivity of every layer on one assembly (targets in ``item_ids`` order).
+
+    Parameters
+    ----------
+    acts : xarray.DataArray, dims ("layer", "item", "unit")
+    data : xarray.DataArray, dims ("presentation", "neuroid")
+    item_ids : sequence of str
+        ``stimulus_id`` values; rows of ``data`` are matched by id.
+    **metric_kw
+        Passed to :func:`brainalign.encoding.linear_predictivity`.
+
+    Returns
+    -------
+    brainalign.encoding.EncodingResult
+    """
+    feats = layer_features(acts, item_ids)
+    ids = np.asarray(data["stimulus_id"].values).astype(str)
+    pos = pd.Index(ids).get_indexer(np.asarray(item_ids).astype(str))
+    targets = data.transpose("presentation", "neuroid").values[pos]
+    return linear_predictivity(feats, targets, stimulus_ids=np.asarray(item_ids).astype(str), **metric_kw)
