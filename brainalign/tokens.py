@@ -105,7 +105,7 @@ def encode_items(tokenizer: Any, items: Sequence[str], *, add_special_tokens: bo
     """
     text, spans = join_items(items)
     enc = tokenizer(text, add_special_tokens=add_special_tokens, return_offsets_mapping=True,
-                    return_special_tokens_mask=True, truncation=False)
+                    return_special_tokens_mask=True, truncation=False, verbose=False)
     ids = np.asarray(enc["input_ids"], dtype=np.int64)
     offsets = np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2)
     special = np.asarray(enc["special_tokens_mask"], dtype=bool)
@@ -133,7 +133,7 @@ def align_tokens(text: str, spans: np.ndarray, offsets: np.ndarray, special: np.
     out = np.full(len(offsets), -1, dtype=np.int64)
     starts = spans[:, 0]
     for t, (a, b) in enumerate(offsets):
-        if special[t] or b <= a:
+        if special[t]:
             continue
         c = a
         while c < b and text[c].isspace():
@@ -144,7 +144,7 @@ def align_tokens(text: str, spans: np.ndarray, offsets: np.ndarray, special: np.
                 i = 0
             elif c >= spans[i, 1] and i + 1 < n_items:
                 i += 1
-        else:  # whitespace-only token: it belongs to the next item
+        else:  # whitespace-only (or zero-width, trimmed) token: it belongs to the next item
             i = int(np.searchsorted(starts, b, side="left"))
             if i >= n_items:
                 continue
