@@ -33,6 +33,31 @@ class NotebookExecutionError(RuntimeError):
     """A notebook raised while papermill executed it."""
 
 
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """:func:`myst_nb.glue` for notebook numbers: numpy scalars become Python ``int``/``float`` first.
+
+    myst-nb formats ``{glue:text}`name:.2f``` from the stored ``text/plain`` repr, which for numpy scalars is
+    ``np.float64(...)`` and cannot be formatted; this wrapper stores plain Python numbers.
+
+    Parameters
+    ----------
+    name : str
+        Glue key, referenced in markdown as ``{glue:text}`name:format```.
+    value : Any
+        The value (numpy scalars are converted).
+    display : bool
+        Also display the value in the cell output.
+    """
+    import numpy as np
+    from myst_nb import glue as _glue
+
+    if isinstance(value, (np.integer, np.bool_)):
+        value = int(value)
+    elif isinstance(value, np.floating):
+        value = float(value)
+    _glue(name, value, display=display)
+
+
 def _root(root: str | os.PathLike | None) -> Path:
     path = Path(root) if root is not None else ROOT
     if not (path / "_toc.yml").exists():

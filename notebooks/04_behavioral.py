@@ -42,9 +42,9 @@ seed = 0
 # %%
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 from brainalign import figures, stats
+from brainalign.bookbuild import glue
 from brainalign.paper import provenance_note, published_value
 from brainalign.scores import load_scores
 
