@@ -90,7 +90,8 @@ def fit_saturation(n: np.ndarray, y: np.ndarray, *, tau_grid: np.ndarray | None 
     grid = np.logspace(-3, 4, 400) if tau_grid is None else np.asarray(tau_grid, dtype=float)
 
     def sse(tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # tau [m, g] -> sse [m, g], v0 [m, g]
-        f = 1.0 - np.exp(-n[None, None, :] / tau[..., None])          # [m, g, k]
+        with np.errstate(over="ignore"):
+            f = 1.0 - np.exp(-n[None, None, :] / tau[..., None])      # [m, g, k]
         v0 = np.clip((f * y[:, None, :]).sum(-1) / np.maximum((f * f).sum(-1), 1e-300), 0.0, 1.0)
         res = y[:, None, :] - v0[..., None] * f
         return (res * res).sum(-1), v0
@@ -210,7 +211,11 @@ def extrapolation_ceiling(targets: Any, subjects: Sequence, *, stimulus_ids: Seq
                 arr[i, :len(vals)] = vals
         scores[n] = arr
     v0, tau = _bootstrap_fits(scores, n_bootstraps)
-    neuroid_ceilings = np.nanmedian(v0, axis=1)
+    import warnings
+
+    with warnings.catch_warnings():  # neuroids never held out (random holdouts) have no ceiling: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        neuroid_ceilings = np.nanmedian(v0, axis=1)
     return CeilingResult(ceiling=float(np.nanmedian(neuroid_ceilings)), neuroid_ceilings=neuroid_ceilings,
                          bootstrap_v0=v0, bootstrap_tau=tau, scores=scores)
 

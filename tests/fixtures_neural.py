@@ -104,3 +104,56 @@ def activations_from(values: np.ndarray, item_ids, layers=("layer.0",)) -> xr.Da
     return xr.DataArray(values, dims=("layer", "item", "unit"),
                         coords={"layer": list(layers), "item": list(item_ids), "unit": np.arange(values.shape[2])},
                         attrs={"model_id": "fake", "model_revision": "0"})
+
+
+# ---------------------------------------------------------------- Wehbe2014 (CMU .mat files)
+AAL_NAMES = ["Precentral_L", "Precentral_R", "Frontal_Inf_Tri_L", "Temporal_Sup_L", "Temporal_Mid_R",
+             "Occipital_Sup_L"] + [f"Region_{i}" for i in range(7, 117)] + ["Not_labelled"]
+
+
+def wehbe_fixture(n_runs: int = 4, trs_per_run: int = 40, words_from: int = 3, words_to: int = 36,
+                  n_lang: int = 6, n_other: int = 3, n_latent: int = 6, seed: int = 0):
+    """Word timings, latent word embeddings and per-subject data following the pipeline's generative model."""
+    from brainalign.benchmarks.wehbe2014 import tr_features, word_tr_index
+
+    rng = np.random.default_rng(seed)
+    tr_times = np.arange(n_runs * trs_per_run) * 2.0
+    runs = np.repeat(np.arange(1, n_runs + 1), trs_per_run)
+    onsets = []
+    for r in range(n_runs):
+        for t in range(words_from, words_to):
+            onsets += [tr_times[r * trs_per_run + t] + 0.5 * k for k in range(4)]
+    onsets = np.array(onsets)
+    words = np.array([f"word{i}{',' if i % 7 == 0 else ''}" for i in range(len(onsets))])
+    emb = rng.normal(size=(len(words), n_latent))
+    trf = tr_features(emb, word_tr_index(onsets, tr_times), runs, 4)
+    return {"tr_times": tr_times, "runs": runs, "onsets": onsets, "words": words, "embedding": emb, "trf": trf,
+            "n_lang": n_lang, "n_other": n_other}
+
+
+def write_wehbe_subject(path: Path, fx: dict, subject: int, seed: int = 0) -> Path:
+    """A CMU-format ``subject_N.mat`` (data, time, words struct array, meta struct with AAL ROI info)."""
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(seed + subject)
+    n_tr = len(fx["runs"])
+    lang = fx["trf"] @ rng.normal(size=(fx["trf"].shape[1], fx["n_lang"])) + 0.5 * rng.normal(size=(n_tr, fx["n_lang"]))
+    other = rng.normal(size=(n_tr, fx["n_other"]))
+    data = np.concatenate([lang, other], axis=1) + 100.0
+    roi_num = np.array([3, 4, 5, 3, 4, 5][: fx["n_lang"]] + [1, 6, 0][: fx["n_other"]])  # 1-based AAL numbers
+    words = np.zeros((1, len(fx["words"])), dtype=[("text", "O"), ("start", "O"), ("length", "O")])
+    for i, (w, t) in enumerate(zip(fx["words"], fx["onsets"])):
+        words[0, i] = (w, np.array([[t]]), np.array([[0.5]]))
+    names = np.empty((1, len(AAL_NAMES)), dtype=object)
+    names[0, :] = AAL_NAMES
+    n_vox = data.shape[1]
+    meta = {"subject": subject, "nTRs": n_tr, "nvoxels": n_vox, "dimx": 51, "dimy": 61, "dimz": 23,
+            "colToCoord": np.stack([np.arange(n_vox), np.ones(n_vox), np.ones(n_vox)], 1).astype(float),
+            "coordToCol": np.zeros((2, 2, 2)), "colToROInum": roi_num.reshape(-1, 1).astype(float),
+            "coordToROInum": np.zeros((2, 2, 2)), "ROInumToName": names, "voxel_size": np.array([[3.0, 3.0, 3.0]]),
+            "matrix": np.eye(4)}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    savemat(path, {"data": data, "time": np.stack([fx["tr_times"], fx["runs"]], 1).astype(float), "words": words,
+                   "meta": meta})
+    return path
