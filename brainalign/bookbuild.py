@@ -163,7 +163,9 @@ def execute_notebook(name: str, out_dir: str | os.PathLike | None = None,
     params = _absolute_parameters(parameters, Path.cwd())
     start = time.perf_counter()
     env_backup = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"
+    # The kernel inherits the environment: an Agg backend (set by the Makefile for scripts) would swallow every
+    # figure; the inline backend stores them as PNG outputs.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     try:
         pm.execute_notebook(nb, str(target), parameters=params, kernel_name=kernel_name, cwd=str(base),
                             progress_bar=False, log_output=False, execution_timeout=timeout,

@@ -11,6 +11,7 @@ every instruction-tuned model whose vanilla partner (``pair``) is in the table.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -135,7 +136,8 @@ def bootstrap_ci(data: Sequence[np.ndarray], statistic: Callable[..., float], *,
     if len(arrays[0]) < 3:
         return (np.nan, np.nan)
     rng = np.random.default_rng(seed)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # BCa on tiny or degenerate samples warns and returns NaN
         try:
             res = _st.bootstrap(arrays, statistic, paired=paired, vectorized=False, confidence_level=confidence,
                                 n_resamples=n_resamples, method="BCa", random_state=rng)

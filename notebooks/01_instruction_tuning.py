@@ -97,7 +97,7 @@ plt.show()
 # A gives {glue:text}`def_a:.1f`%: the small differences are within what the rounding can hide (table below: the
 # range of each mean % change when every printed score may be off by up to 0.0005).
 
-# %%
+# %% tags=["hide-input"]
 summary = stats.average_improvement(deltas)
 bounds = stats.improvement_rounding_intervals(deltas)
 published_pct = {**published_fig1c, "mean_of_datasets": published_value("improvement_average", "pct")}
@@ -123,7 +123,7 @@ bounds.round(2)
 # (bootstrap 95% CI {glue:text}`delta_lo:.4f` to {glue:text}`delta_hi:.4f`); {glue:text}`n_up` of the
 # {glue:text}`n_pairs` pairs increase.
 
-# %%
+# %% tags=["hide-input"]
 tests = stats.paired_tests(deltas, seed=seed)
 avg = tests.set_index("benchmark").loc["Average"]
 glue("n_pairs", int(avg["n_pairs"]), display=False)

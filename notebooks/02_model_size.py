@@ -70,7 +70,7 @@ figures.plot_correlation(wide, "log_params", ax=axes[1], seed=seed, instruction_
                          published=(published_value("brain_vs_size_all"), published_value("brain_vs_size_all", "p")))
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 size_it = stats.correlate(wide, "log_params", seed=seed)
 size_all = stats.correlate(wide, "log_params", seed=seed, instruction_tuned=None)
 for key, res in [("it", size_it), ("all", size_all)]:
@@ -94,7 +94,7 @@ glue("pub_r_all", published_value("brain_vs_size_all"), display=False)
 # axis ticks read 9.0-11.5 although log10 of 77M-33B parameters spans 7.9-10.5 (D4); r does not depend on that
 # offset.
 
-# %%
+# %% tags=["hide-input"]
 insets = stats.correlation_table(wide, "log_params", seed=seed)
 insets_all = stats.correlation_table(wide, "log_params", seed=seed, instruction_tuned=None)
 insets["models"] = "instruction-tuned"

@@ -66,7 +66,7 @@ figures.plot_correlation(wide, "mmlu", ax=axes[0], seed=seed, title="Fig 2A: wor
 figures.plot_correlation(wide, "bbh", ax=axes[1], seed=seed, title="BBH overall (problem solving)")
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 mmlu = stats.correlate(wide, "mmlu", seed=seed)
 bbh = stats.correlate(wide, "bbh", seed=seed)
 for key, res in [("mmlu", mmlu), ("bbh", bbh)]:
@@ -92,7 +92,7 @@ glue("pub_p_mmlu", published_value("brain_vs_mmlu", "p"), display=False)
 # the printed value. The BBH world-knowledge category stands out: **r = {glue:text}`r_wk:.2f`**, adjusted
 # p = {glue:text}`p_wk:.4f` (paper: < {glue:text}`pub_p_wk:.3f`).
 
-# %%
+# %% tags=["hide-input"]
 table2 = stats.recompute_fdr(load_table("table2"), n=17)
 wk = table2[table2["category"] == "World knowledge"].iloc[0]
 glue("r_wk", wk["r"], display=False)

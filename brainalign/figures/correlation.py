@@ -80,7 +80,7 @@ def plot_correlation(scores: pd.DataFrame, x: str, y: str = "Average", *, ax: Ax
 
 def _dataset_inset(ax: Axes, wide: pd.DataFrame, x: str, *, seed: int = 0, **selection) -> Axes:
     table = stats.correlation_table(wide, x, list(BRAIN_BENCHMARKS), ci=False, seed=seed, **selection)
-    ins = ax.inset_axes([0.58, 0.04, 0.40, 0.24])
+    ins = ax.inset_axes([0.60, 0.09, 0.38, 0.22])
     yy = np.arange(len(table))
     ins.barh(yy, table["r"], color=["#4c72b0", "#55a868", "#c44e52"], height=0.6)
     for yi, (_, row) in zip(yy, table.iterrows()):
@@ -90,7 +90,7 @@ def _dataset_inset(ax: Axes, wide: pd.DataFrame, x: str, *, seed: int = 0, **sel
     ins.set_xlim(min(0.0, float(table["r"].min()) - 0.05), 1.15)
     ins.set_xticks([0, 0.5, 1])
     ins.tick_params(axis="x", labelsize=7)
-    ins.set_xlabel("Pearson r per dataset", fontsize=7)
+    ins.set_title("Pearson r per dataset", fontsize=7, pad=2)
     ins.grid(False)
     ins.patch.set_alpha(0.9)
     return ins
