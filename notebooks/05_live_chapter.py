@@ -48,6 +48,11 @@
 # Compute: about {glue:text}`live_total_minutes:.0f` minutes on the 2-core machine that builds this book (numbers
 # below); the first use of each model on a machine adds a one-time conversion of its weights (about 40 s for
 # SmolLM2, 2 minutes for Gemma), cached afterwards.
+#
+# ## Parameters
+#
+# Change them in the cell below, or with papermill: ``papermill notebooks/05_live_chapter.ipynb out.ipynb -p <name> <value>``
+# (convert the source first with ``jupytext --to notebook notebooks/05_live_chapter.py``).
 
 # %% tags=["parameters"]
 # Parameters (papermill can override these; `brainalign score` is the command-line equivalent for one model)
@@ -55,21 +60,28 @@ models = ["smollm2-135m-instruct", "gemma3-270m"]   # catalog names, Hugging Fac
 include_untrained = True                            # also score each architecture with random weights
 untrained_seed = 0                                  # seed of the random weights of the controls
 benchmarks = ["Futrell2018", "Futrell2018-encoding"]
-scores_file = "live_scores.csv"                     # the results, in the book's scores format ("" = do not write)
-torch_threads = 2                                   # CPU threads for torch (the build machine has 2 cores)
+scores_file = "book/generated/live_scores.csv"      # the results, in the book's scores format ("" = do not write)
+torch_threads = 1                                   # CPU threads for torch: 1 on a shared 2-core machine (CI), where
+                                                    # 2 threads oversubscribe; raise it on an idle multi-core machine
+progress = False                                    # progress bars (useful interactively, noise in the rendered book)
 
 # %%
 import os
 import time
 
+import warnings
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+if not progress:                       # progress bars make noise in a rendered page
+    os.environ["TQDM_DISABLE"] = "1"
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 import torch
 from IPython.display import display
-from myst_nb import glue
+from brainalign.bookbuild import glue
 
 from brainalign import live
 from brainalign.benchmarks import load_benchmark
@@ -77,6 +89,10 @@ from brainalign.figures import set_style
 
 torch.set_num_threads(torch_threads)
 set_style()
+if not progress:
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
 t_start = time.perf_counter()
 
 # %% [markdown]
@@ -150,6 +166,7 @@ best_layers.round(3)
 # %%
 table = live.scores_table(runs)
 if scores_file:
+    os.makedirs(os.path.dirname(os.path.abspath(scores_file)), exist_ok=True)
     table.to_csv(scores_file, index=False)
     print(f"wrote {len(table)} rows to {os.path.abspath(scores_file)}")
 table[table["is_best_layer"]][["model", "benchmark", "layer", "score", "ceiling", "normalized", "model_revision",
@@ -249,4 +266,5 @@ for run in runs:
 # - {doc}`The tutorial <06_tutorial>` explains every step of these measurements with exercises.
 # - Score your own model: `brainalign score <hf-id> --benchmark Futrell2018 Futrell2018-encoding`, or rerun this
 #   notebook with papermill and your own `models` list.
-# - The scores of this build are in `live_scores.csv` next to the executed notebook, in the book's scores format.
+# - The scores of this build are written to `book/generated/live_scores.csv` (the `scores_file` parameter), in the
+#   book's scores format: `brainalign.scores.load_scores("book/generated/live_scores.csv")` reads them back.

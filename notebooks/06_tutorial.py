@@ -45,32 +45,49 @@
 #
 # Time: about 45 minutes to work through; the notebook itself computes in under a minute on a laptop CPU (plus a
 # one-time conversion of the model's weights, about 40 s, the first time it is used on a machine).
+#
+# ## Parameters
+#
+# Change them in the cell below, or with papermill: ``papermill notebooks/06_tutorial.ipynb out.ipynb -p <name> <value>``
+# (convert the source first with ``jupytext --to notebook notebooks/06_tutorial.py``).
 
 # %% tags=["parameters"]
 # Parameters (papermill can override these)
 seed = 0                                  # seed of the simulation
 model_name = "smollm2-135m-instruct"      # a small real language model that installs from PyPI
 story = 1                                 # which Natural Stories story (1-10) to use for the real-data layer profile
+torch_threads = 1                         # CPU threads for torch: 1 is safest on a shared 2-core machine (CI);
+                                          # use your core count on an otherwise idle laptop
+progress = False                          # progress bars (useful interactively, noise in the rendered book)
 
 # %%
 import os
 
+import warnings
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+if not progress:                       # progress bars make noise in a rendered page
+    os.environ["TQDM_DISABLE"] = "1"
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 import torch
-from myst_nb import glue
+from brainalign.bookbuild import glue
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import ShuffleSplit
 
 from brainalign import tutorial as T
 from brainalign.figures import set_style
 
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+torch.set_num_threads(torch_threads)
 set_style()
+if not progress:
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
 
 # %% [markdown]
 # ## 1. A simulated fMRI experiment (simulation, not real data)
@@ -307,7 +324,7 @@ T.check_best_layer(best_layer, sim)
 # %%
 from brainalign.data import naturalstories
 
-words = naturalstories.load_targets()
+words = naturalstories.load_targets(progress=False)
 print(words[["story_id", "word", "mean_rt_2016", "sd_rt_2016", "n_subj_2016", "scored"]].head())
 
 # %% [markdown]
@@ -377,7 +394,7 @@ from brainalign.surprisal import word_surprisal
 
 model = load_model(model_name)
 story_words = words[words["story_id"] == story].reset_index(drop=True)
-surprisal = word_surprisal(model, story_words["word"].tolist())
+surprisal = word_surprisal(model, story_words["word"].tolist(), progress=progress)
 story_words["surprisal"] = surprisal
 story_words[["word", "surprisal", "mean_rt_2016"]].head(12)
 
@@ -412,8 +429,9 @@ plt.show()
 #
 # ## 8. A real layer profile
 #
-# Finally, the encoding method from sections 2–5, on real data: the activations of every layer of the model for every
-# word of the story (read in context), regressed onto the reading times with the same 10 ShuffleSplits.
+# Finally, the encoding method from sections 2–5, on real data: the activations of the model's layers (every third
+# layer, to keep it quick) for every word of the story (read in context), regressed onto the reading times with the
+# same 10 ShuffleSplits.
 
 # %%
 from brainalign.extraction import extract_activations
@@ -421,10 +439,11 @@ from brainalign.extraction import extract_activations
 acts = extract_activations(model, [story_words["word"].tolist()], progress=False)   # [layer, item, unit]
 keep = np.flatnonzero(story_words["scored"].to_numpy() == 1)
 rt = story_words["mean_rt_2016"].to_numpy()[keep, None]                              # [words, 1 target]
-layer_names = [str(name) for name in acts["layer"].values]
+all_layers = [str(name) for name in acts["layer"].values]
+layer_names = all_layers[::3] + ([all_layers[-1]] if (len(all_layers) - 1) % 3 else [])   # every 3rd layer: faster
 fits = linear_predictivity({name: acts.sel(layer=name).values[keep] for name in layer_names}, rt)  # all layers at once
 real_profile = pd.DataFrame({"layer": layer_names, "score": [float(fits.score[name]) for name in layer_names]})
-real_profile["relative depth"] = np.arange(len(real_profile)) / (len(real_profile) - 1)
+real_profile["relative depth"] = [all_layers.index(name) / (len(all_layers) - 1) for name in layer_names]
 best_real = real_profile.loc[real_profile["score"].idxmax()]
 glue("tut_best_real_layer", best_real["layer"], display=False)
 glue("tut_best_real_score", float(best_real["score"]), display=False)
