@@ -12,6 +12,7 @@ one model at a time. The untrained control of a model is the same architecture w
 from __future__ import annotations
 
 import gc
+import inspect
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -73,7 +74,8 @@ def _resolve_benchmarks(benchmarks: Sequence[str] | Mapping[str, Any]) -> dict[s
 
 def score_models(models: Sequence[str], *, include_untrained: bool = True, seed: int = 0,
                  benchmarks: Sequence[str] | Mapping[str, Any] = ("Futrell2018", "Futrell2018-encoding"),
-                 load: Callable[[str, bool, int], Any] | None = None, verbose: bool = True) -> list[ModelRun]:
+                 load: Callable[[str, bool, int], Any] | None = None, verbose: bool = True,
+                 progress: bool = True) -> list[ModelRun]:
     """Score each model (and, optionally, its untrained control) on the given benchmarks.
 
     Parameters
@@ -91,6 +93,8 @@ def score_models(models: Sequence[str], *, include_untrained: bool = True, seed:
         Model loader; default :func:`brainalign.models.load_model`.
     verbose : bool
         Print one line per model x benchmark with the score and the time taken.
+    progress : bool
+        Passed to ``benchmark.score(model, progress=...)`` when the benchmark accepts it (progress bars).
 
     Returns
     -------
@@ -116,7 +120,8 @@ def score_models(models: Sequence[str], *, include_untrained: bool = True, seed:
             run.info = _model_info(model)
             for bench_name, bench in benches.items():
                 t0 = time.perf_counter()
-                result = bench.score(model)
+                result = (bench.score(model, progress=progress) if _accepts_progress(bench.score)
+                          else bench.score(model))
                 run.seconds[bench_name] = time.perf_counter() - t0
                 run.results[bench_name] = replace(result, model=label)
                 if verbose:
@@ -127,6 +132,13 @@ def score_models(models: Sequence[str], *, include_untrained: bool = True, seed:
             del model
             gc.collect()
     return runs
+
+
+def _accepts_progress(func: Callable[..., Any]) -> bool:
+    try:
+        return "progress" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _model_info(model: Any) -> dict[str, Any]:

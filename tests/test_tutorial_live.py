@@ -27,8 +27,10 @@ class FakeBehavior:
 class FakeEncoding:
     name = "Futrell2018-encoding"
     ceiling = 0.858
+    progress_seen: list = []
 
-    def score(self, model):
+    def score(self, model, *, progress=True):
+        self.progress_seen.append(progress)
         n = model.depth + 1
         peak = 0 if model.untrained else model.depth // 2
         scores = {f"layer.{k}": 0.4 - 0.02 * abs(k - peak) for k in range(n)}
@@ -107,6 +109,14 @@ def test_bad_input():
         score_models([], benchmarks={"x": FakeBehavior()}, load=fake_loader([]))
     with pytest.raises(ValueError):
         score_models(["a"], benchmarks={}, load=fake_loader([]))
+
+
+def test_progress_is_passed_when_accepted():
+    enc = FakeEncoding()
+    enc.progress_seen = []
+    score_models(["a"], include_untrained=False, verbose=False, load=fake_loader([]), progress=False,
+                 benchmarks={"Futrell2018": FakeBehavior(), "Futrell2018-encoding": enc})
+    assert enc.progress_seen == [False]
 
 
 def test_without_controls():
