@@ -130,3 +130,20 @@ def test_bad_input_errors():
     Xn[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         linear_predictivity(Xn, Y, device="cpu")
+
+
+def test_rank_deficient_features_fall_back_to_pinv_and_match_sklearn():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(60, 4)) @ rng.normal(size=(4, 150)) + rng.normal(size=150)  # rank 4, p > n
+    Y = X[:, :3] @ rng.normal(size=(3, 10)) + rng.normal(size=(60, 10))
+    res = linear_predictivity(X, Y, device="cpu")
+    assert res.info["cholesky_folds"] == 0  # singular: eigh + pseudo-inverse
+    np.testing.assert_allclose(res.per_split, reference_scores(X, Y, res.splits), atol=1e-9, rtol=0)
+
+
+def test_cholesky_and_eigh_solvers_agree():
+    X, Y = lm_like(50, 120, 15)
+    fast = linear_predictivity(X, Y, device="cpu")
+    slow = linear_predictivity(X, Y, solver="eigh", device="cpu")
+    assert fast.info["cholesky_folds"] == 10
+    np.testing.assert_allclose(fast.per_split, slow.per_split, atol=1e-10)

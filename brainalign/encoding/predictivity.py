@@ -19,7 +19,7 @@ import torch
 
 from ..backend import resolve_device
 from .correlation import CORRELATIONS, correlate, normalized_targets
-from .solver import F64, Factorization, center_gram, factorize_features, factorize_gram, loo_errors
+from .solver import F64, Factorization, center_gram, factorize_features, factorize_gram, loo_errors, ols_hat_cholesky
 from .splits import Split, group_kfold_splits, shuffle_splits, sort_order
 
 DEFAULT_RIDGE_ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 7))
@@ -109,7 +109,8 @@ def linear_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any],
                         stimulus_ids: Sequence | np.ndarray | None = None, n_splits: int = 10,
                         train_size: float = 0.9, random_state: int | None = 1, splits: Sequence[Split] | None = None,
                         correlation: str = "pearsonr", precision: str = "float64", nan_policy: str = "drop",
-                        rcond: float | None = None, device: Any = "auto", progress: bool = False) -> EncodingResult:
+                        rcond: float | None = None, solver: str = "auto", device: Any = "auto",
+                        progress: bool = False) -> EncodingResult:
     """Brain-Score's ``linear_pearsonr``: OLS (minimum-norm, with intercept), Pearson per neuroid, median, mean.
 
     Parameters
@@ -137,6 +138,10 @@ def linear_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any],
         ``per_split``, ignored by the median). ``"raise"``: error on NaN.
     rcond : float, optional
         Relative eigenvalue cutoff of the pseudo-inverse (default ``size · eps``).
+    solver : {"auto", "eigh"}
+        ``"auto"``: in the dual form, one Cholesky factorization per fold when the centred training gram is safely
+        positive definite (the generic case; no cutoff, like scikit-learn), else ``eigh`` with the pseudo-inverse
+        cutoff. ``"eigh"``: always the eigendecomposition.
     device : str or torch.device
         ``"auto"``, ``"cpu"``, ``"cuda"``... (:func:`brainalign.backend.resolve_device`).
     progress : bool
@@ -150,7 +155,7 @@ def linear_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any],
     return _cross_validate(features, targets, stimulus_ids=stimulus_ids, splits=splits, n_splits=n_splits,
                            train_size=train_size, random_state=random_state, groups=None, correlation=correlation,
                            precision=precision, nan_policy=nan_policy, rcond=rcond, device=device, progress=progress,
-                           alphas=None, alpha_per_target=False)
+                           alphas=None, alpha_per_target=False, solver=solver)
 
 
 def ridge_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any], targets: np.ndarray | torch.Tensor, *,
@@ -191,7 +196,7 @@ def ridge_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any], 
     return _cross_validate(features, targets, stimulus_ids=stimulus_ids, splits=splits, n_splits=n_splits,
                            train_size=train_size, random_state=random_state, groups=groups, correlation=correlation,
                            precision=precision, nan_policy=nan_policy, rcond=None, device=device, progress=progress,
-                           alphas=alphas_arr, alpha_per_target=alpha_per_target)
+                           alphas=alphas_arr, alpha_per_target=alpha_per_target, solver="eigh")
 
 
 def _as_tensor(a: Any, device: torch.device, name: str) -> torch.Tensor:
@@ -206,8 +211,10 @@ def _as_tensor(a: Any, device: torch.device, name: str) -> torch.Tensor:
 
 
 def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_size, random_state, groups,
-                    correlation, precision, nan_policy, rcond, device, progress, alphas, alpha_per_target
-                    ) -> EncodingResult:
+                    correlation, precision, nan_policy, rcond, device, progress, alphas, alpha_per_target,
+                    solver="auto") -> EncodingResult:
+    if solver not in ("auto", "eigh"):
+        raise ValueError(f"solver must be 'auto' or 'eigh', got {solver!r}")
     if correlation not in CORRELATIONS:
         raise ValueError(f"correlation must be one of {CORRELATIONS}, got {correlation!r}")
     if precision not in PRECISIONS:
@@ -266,6 +273,7 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     alphas_t = None if alphas is None else torch.as_tensor(alphas, dtype=F64, device=dev)
     zero = torch.zeros(1, dtype=F64, device=dev)
 
+    n_cholesky = 0
     iterator = enumerate(splits)
     if progress:
         from tqdm.auto import tqdm
@@ -277,7 +285,13 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
         Ytr = Yg[tr_t]
         Yn = normalized_targets(Y[te_t], correlation).to(gemm_dtype)
         facs: dict[str, Factorization] = {}
+        hats: dict[str, torch.Tensor] = {}
         for name in layers:
+            if alphas_t is None and name in grams and solver != "eigh":
+                H = ols_hat_cholesky(grams[name], tr_t, te_t, rcond=rcond)
+                if H is not None:
+                    hats[name] = H
+                    continue
             if name in grams:
                 facs[name] = factorize_gram(grams[name], tr_t, te_t)
             else:
@@ -286,7 +300,7 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
         weights: dict[str, torch.Tensor] = {}
         target_alpha: dict[str, torch.Tensor] = {}
         if alphas_t is None:
-            for name in layers:
+            for name in facs:
                 weights[name] = facs[name].weights(zero, rcond)
         else:
             Yc = Y[tr_t] - Y[tr_t].mean(0, keepdim=True)
@@ -304,7 +318,11 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
                     best = int(torch.argmin(err))
                     weights[name] = facs[name].weights(alphas_t[best:best + 1])
                     chosen[name].append(alphas[best])
-        r = _predict_and_correlate(facs, weights, target_alpha, Ytr, Yn, correlation, gemm_dtype)
+        for name, f in facs.items():
+            if f.dual:
+                hats[name] = f.hat(weights[name])
+        r = _predict_and_correlate(facs, hats, weights, target_alpha, Ytr, Yn, correlation, gemm_dtype)
+        n_cholesky += sum(1 for name in hats if name not in facs)
         for name in layers:
             per_split[name][s, mask] = r[name].cpu().numpy()
 
@@ -314,7 +332,8 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     alpha_out = None if alphas is None else {name: np.asarray(chosen[name]) for name in layers}
     info = {"correlation": correlation, "precision": precision, "device": str(dev),
             "regression": "ols" if alphas is None else ("ridge-per-target" if alpha_per_target else "ridge-gcv"),
-            "dual": {name: name in grams for name in layers}, "n_stimuli": n}
+            "dual": {name: name in grams for name in layers}, "n_stimuli": n,
+            "cholesky_folds": n_cholesky, "solver": solver}
     if single:
         return EncodingResult(per_split=per_split[""], score=scores[""], split_scores=split_scores[""],
                               splits=splits, neuroid_mask=mask, alphas=None if alpha_out is None else alpha_out[""],
@@ -323,19 +342,19 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
                           neuroid_mask=mask, alphas=alpha_out, info=info)
 
 
-def _predict_and_correlate(facs: dict[str, Factorization], weights: dict[str, torch.Tensor],
+def _predict_and_correlate(facs: dict[str, Factorization], hats: dict[str, torch.Tensor],
+                           weights: dict[str, torch.Tensor],
                            target_alpha: dict[str, torch.Tensor], Ytr: torch.Tensor, Yn: torch.Tensor,
                            correlation: str, gemm_dtype: torch.dtype) -> dict[str, torch.Tensor]:
     """Held-out r per neuroid for every layer: one GEMM over all dual-form layers, a small one per primal layer."""
     v = Ytr.shape[1]
     n_te = Yn.shape[0]
     out: dict[str, torch.Tensor] = {}
-    dual = [name for name in facs if facs[name].dual]
+    dual = list(hats)
     primal = [name for name in facs if not facs[name].dual]
     if dual:
-        H = torch.cat([facs[name].hat(weights[name]).reshape(-1, facs[name].n_train) for name in dual])
-        H = H.to(gemm_dtype)
-        sizes = [weights[name].shape[0] for name in dual]
+        H = torch.cat([hats[name].reshape(-1, hats[name].shape[-1]) for name in dual]).to(gemm_dtype)
+        sizes = [hats[name].shape[0] for name in dual]
         parts: dict[str, list] = {name: [] for name in dual}
         for c0 in range(0, v, _CHUNK):
             c1 = min(v, c0 + _CHUNK)

@@ -129,13 +129,8 @@ def factorize_gram(G: torch.Tensor, train: torch.Tensor, test: torch.Tensor, *,
     fit_intercept : bool
         Centre on the training mean (OLS/ridge with an unpenalized intercept).
     """
-    K = G[train][:, train]
-    Kte = G[test][:, train]
     if fit_intercept:
-        row = K.mean(0, keepdim=True)
-        Kte = Kte - Kte.mean(1, keepdim=True) - row + row.mean()
-        K = K - row - row.T + row.mean()
-        K = (K + K.T) / 2
+        K, Kte = _centered_blocks(G, train, test)
         n = K.shape[0]
         # Householder reflection P (symmetric, orthogonal) with P·1/sqrt(n) = e1: PKP has a zero first row/column.
         v = torch.full((n,), 1.0 / np.sqrt(n), dtype=F64, device=K.device)
@@ -148,9 +143,60 @@ def factorize_gram(G: torch.Tensor, train: torch.Tensor, test: torch.Tensor, *,
         U[1:] += W
         T = Kte @ U
     else:
+        K = G[train][:, train]
+        Kte = G[test][:, train]
         lam, U = torch.linalg.eigh((K + K.T) / 2)
         T = Kte @ U
     return Factorization(lam=lam.clamp_min(0.0), T=T, R=U.T.contiguous(), dual=True, fit_intercept=fit_intercept)
+
+
+def _centered_blocks(G: torch.Tensor, train: torch.Tensor, test: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    K = G[train][:, train]
+    Kte = G[test][:, train]
+    row = K.mean(0, keepdim=True)
+    Kte = Kte - Kte.mean(1, keepdim=True) - row + row.mean()
+    K = K - row - row.T + row.mean()
+    return (K + K.T) / 2, Kte
+
+
+def ols_hat_cholesky(G: torch.Tensor, train: torch.Tensor, test: torch.Tensor, *,
+                     rcond: float | None = None) -> torch.Tensor | None:
+    """OLS (with intercept) hat matrix of a fold by one Cholesky factorization, when the centred gram has full rank.
+
+    With the constant direction deflated (Householder, as in :func:`factorize_gram`), the centred training gram is
+    positive definite whenever the centred features have rank ``n_train - 1`` (the generic underdetermined case), and
+    the minimum-norm OLS predictions are ``K*ᵀ B⁻¹`` without any eigenvalue cutoff, exactly scikit-learn's solution.
+    A Cholesky factorization costs ~10× less than ``eigh``. When the factorization fails or its pivots indicate a
+    condition number beyond ``1 / rcond`` (rank-deficient or nearly so), returns None and the caller falls back to the
+    eigendecomposition with its pseudo-inverse cutoff.
+
+    Returns
+    -------
+    Tensor, shape [1, n_test, n_train], or None
+    """
+    K, Kte = _centered_blocks(G, train, test)
+    n = K.shape[0]
+    if n < 2:
+        return None
+    if rcond is None:
+        rcond = n * float(torch.finfo(F64).eps)
+    v = torch.full((n,), 1.0 / np.sqrt(n), dtype=F64, device=K.device)
+    v[0] -= 1.0
+    beta = 2.0 / (v @ v)
+    a = K @ v
+    PKP = K - beta * (a[:, None] * v[None, :] + v[:, None] * a[None, :]) + beta ** 2 * (v @ a) * torch.outer(v, v)
+    B = PKP[1:, 1:]
+    L, info = torch.linalg.cholesky_ex(B)
+    if int(info) != 0:
+        return None
+    d = torch.diagonal(L)
+    if float((d.min() / d.max()) ** 2) < 1e3 * rcond:  # too close to singular for a trustworthy inverse
+        return None
+    KteP = Kte - beta * (Kte @ v)[:, None] * v[None, :]
+    M = torch.cholesky_solve(KteP[:, 1:].T.contiguous(), L).T      # [n_test, n-1] = (K*P)[:, 1:] B^-1
+    H = -beta * (M @ v[1:])[:, None] * v[None, :]                    # M @ P[:, 1:]^T
+    H[:, 1:] += M
+    return H[None]
 
 
 def factorize_features(Xtr: torch.Tensor, Xte: torch.Tensor, *, fit_intercept: bool = True) -> Factorization:
