@@ -1,0 +1,244 @@
+"""Natural Stories self-paced reading times (Futrell et al. 2018/2021): the Futrell2018 target table.
+
+:func:`load_targets` returns one row per word of the 10 stories (10,256 rows, story order) in the layout of Brain-Score's
+``Futrell2018`` presentations, with the per-word mean reading time that Brain-Score uses as its target. The table is
+taken from the first source available, each verified by its sha1 (:func:`brainalign.fetch.fetch_file`):
+
+1. ``<data home>/naturalstories/futrell2018_brainscore_targets.tsv``, a derived file of a local mirror such as
+   ``../shared/data`` (not downloadable; see data-sources.md);
+2. Brain-Score's packaged assembly ``assy_Futrell2018.nc`` (10,256 words x 180 subjects; the current S3 URL, then the
+   legacy one): the table is built from it (mean, SD and count over subjects);
+3. the Natural Stories GitHub files, pinned to commit URLs: ``all_stories.tok`` (texts) and the 2016 release of
+   ``processed_wordinfo.tsv`` (per-word means; stored as ``processed_wordinfo_2016.tsv``); sentences are segmented as in
+   Brain-Score's ``data/futrell2018/data_packaging.py``.
+
+Columns: ``stimulus_id`` (1..10256), ``story_id``, ``word_id`` (position in the story), ``word`` (as displayed, with
+punctuation), ``word_core`` (letters and digits only), ``sentence_id`` (1..481 across stories),
+``word_within_sentence_id`` (1-based), ``n_subj_2016``, ``mean_rt_2016``, ``sd_rt_2016`` (ms; the Brain-Score target is
+``mean_rt_2016``), and ``scored`` (1 unless the word starts a sentence: Brain-Score drops sentence-initial words).
+The table's ``attrs`` record ``source`` and ``sha1`` of the file it came from.
+
+Per-subject reading times (for recomputing the split-half ceiling) come only from the assembly:
+:func:`load_subject_rts`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..datahome import DataNotFoundError
+from ..fetch import ChecksumError, fetch_file, file_hash
+
+DATASET = "naturalstories"
+TARGETS_FILE = "futrell2018_brainscore_targets.tsv"
+TARGETS_SHA1 = "50468f480fabd0e4aa13bfc17f4804232f9669f7"
+ASSEMBLY_FILE = "assy_Futrell2018.nc"
+ASSEMBLY_SHA1 = "381ccc8038fbdb31235b5f3e1d350f359b5e287f"
+ASSEMBLY_URLS = (
+    "https://brainscore-storage.s3.amazonaws.com/brainscore-language/assy_Futrell2018.nc",
+    "https://brainscore-language.s3.amazonaws.com/assy_Futrell2018.nc?versionId=MpR.gIXN8UrUnqwQyj.kCrh4VWrBvsGf",
+)
+_GITHUB = "https://raw.githubusercontent.com/languageMIT/naturalstories"
+STORIES_FILE = "all_stories.tok"
+STORIES_SHA1 = "082deaf6e7c615ebf1215ffb895b274377fc6076"
+STORIES_URL = f"{_GITHUB}/4700daad696e942f5aba23c957a7423d0de66612/naturalstories_RTS/all_stories.tok"
+WORDINFO_2016_FILE = "processed_wordinfo_2016.tsv"
+WORDINFO_2016_SHA1 = "7f62c1f7a0f9bce24be57d9356fad739b7eb8223"
+WORDINFO_2016_URL = f"{_GITHUB}/d5cbe5aa3758d551d0c51ca8fc44bde973f0836f/naturalstories_RTS/processed_wordinfo.tsv"
+
+N_WORDS = 10_256
+N_SENTENCES = 481
+STORY_NAMES = {1: "Boar", 2: "Aqua", 3: "MatchstickSeller", 4: "KingOfBirds", 5: "Elvis", 6: "MrSticky",
+               7: "HighSchool", 8: "Roswell", 9: "Tulips", 10: "Tourette"}
+#: Brain-Score's sentence ends (data_packaging.py): these endings, unless the next word is lowercase or it is "Mr.".
+_SENTENCE_ENDS = (".", "?", "!", ".'", "?'", "!'", ";'")
+TARGET_COLUMNS = ["stimulus_id", "story_id", "word_id", "word", "word_core", "sentence_id", "word_within_sentence_id",
+                  "n_subj_2016", "mean_rt_2016", "sd_rt_2016", "scored"]
+
+
+def _read_tsv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", quoting=3, keep_default_na=False, na_values=[""])
+
+
+def load_targets(data_home: str | os.PathLike | None = None, *, source: str = "auto",
+                 progress: bool = True) -> pd.DataFrame:
+    """The Futrell2018 word table (see the module docstring), 10,256 rows in story order.
+
+    Parameters
+    ----------
+    data_home : path-like, optional
+        Data home (default ``$BRAINALIGN_DATA`` or the user cache; see :mod:`brainalign.datahome`).
+    source : {"auto", "targets", "assembly", "github"}
+        Force one source; ``"auto"`` tries them in the order of the module docstring.
+    progress : bool
+        Download progress bars.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TARGET_COLUMNS` (plus any extra columns of the source); ``attrs["source"]``,
+        ``attrs["sha1"]`` (of the file the target comes from).
+
+    Raises
+    ------
+    DataNotFoundError
+        No source is present and none can be downloaded (offline, or every URL failed).
+    ChecksumError
+        A file has the wrong sha1.
+    """
+    sources = {"targets": _from_targets_file, "assembly": _from_assembly, "github": _from_github}
+    if source != "auto":
+        if source not in sources:
+            raise ValueError(f"unknown source {source!r}; choose auto, {', '.join(sources)}")
+        return _check(sources[source](data_home, progress))
+    errors = []
+    for name, loader in sources.items():
+        try:
+            return _check(loader(data_home, progress))
+        except DataNotFoundError as exc:
+            errors.append(f"{name}: {exc}")
+    raise DataNotFoundError("no source of the Futrell2018 reading times is available:\n  " + "\n  ".join(errors))
+
+
+def _check(df: pd.DataFrame) -> pd.DataFrame:
+    if len(df) != N_WORDS:
+        raise ValueError(f"the Futrell2018 table has {len(df)} words, expected {N_WORDS}")
+    missing = [c for c in TARGET_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"the Futrell2018 table lacks columns {missing}")
+    return df.reset_index(drop=True)
+
+
+def _from_targets_file(data_home: Any, progress: bool) -> pd.DataFrame:
+    path = fetch_file(DATASET, TARGETS_FILE, known_hash=f"sha1:{TARGETS_SHA1}", data_home=data_home,
+                      progress=progress)
+    df = _read_tsv(path)
+    df.attrs.update(source=str(path), sha1=TARGETS_SHA1)
+    return df
+
+
+def _from_assembly(data_home: Any, progress: bool) -> pd.DataFrame:
+    rts = load_subject_rts(data_home, progress=progress)
+    values = rts.values.astype(float)
+    n = np.isfinite(values).sum(1)
+    pres = {k: rts[k].values for k in ("stimulus_id", "story_id", "word_id", "word", "sentence_id",
+                                       "word_within_sentence_id") if k in rts.coords}
+    df = pd.DataFrame(pres)
+    df["word"] = df["word"].astype(str)
+    df["word_core"] = rts["word_core"].values.astype(str) if "word_core" in rts.coords else df["word"].map(word_core)
+    df["n_subj_2016"] = n
+    df["mean_rt_2016"] = np.nanmean(values, axis=1)
+    df["sd_rt_2016"] = np.nanstd(values, axis=1, ddof=1)
+    df["scored"] = (df["word_within_sentence_id"] != 1).astype(int)
+    df = df.sort_values("stimulus_id").reset_index(drop=True)[TARGET_COLUMNS]
+    df.attrs.update(source=rts.attrs["path"], sha1=ASSEMBLY_SHA1)
+    return df
+
+
+def _from_github(data_home: Any, progress: bool) -> pd.DataFrame:
+    stories = fetch_file(DATASET, STORIES_FILE, urls=[STORIES_URL], known_hash=f"sha1:{STORIES_SHA1}",
+                         data_home=data_home, progress=progress)
+    info = fetch_file(DATASET, WORDINFO_2016_FILE, urls=[WORDINFO_2016_URL], known_hash=f"sha1:{WORDINFO_2016_SHA1}",
+                      data_home=data_home, progress=progress)
+    df = build_targets(_read_tsv(stories), _read_tsv(info))
+    df.attrs.update(source=f"{stories} + {info}", sha1=WORDINFO_2016_SHA1)
+    return df
+
+
+def word_core(word: str) -> str:
+    """The word without punctuation (letters and digits only), as Brain-Score's ``word_core``."""
+    return re.sub(r"[^0-9A-Za-z]", "", word)
+
+
+def segment_sentences(words: pd.DataFrame) -> pd.DataFrame:
+    """Add ``sentence_id`` (running over stories) and ``word_within_sentence_id`` as Brain-Score does.
+
+    Parameters
+    ----------
+    words : DataFrame
+        Columns ``story_id``, ``word_id``, ``word``, sorted by story then position.
+    """
+    sentence, within = np.zeros(len(words), dtype=int), np.zeros(len(words), dtype=int)
+    sid, pos = 1, 0
+    ws, stories = words["word"].tolist(), words["story_id"].to_numpy()
+    for i, w in enumerate(ws):
+        pos += 1
+        sentence[i], within[i] = sid, pos
+        last_of_story = i + 1 == len(ws) or stories[i + 1] != stories[i]
+        nxt = ws[i + 1] if not last_of_story else ""
+        ends = w.endswith(_SENTENCE_ENDS) and w != "Mr." and not nxt.islower()
+        if ends or last_of_story:
+            sid, pos = sid + 1, 0
+    out = words.copy()
+    out["sentence_id"], out["word_within_sentence_id"] = sentence, within
+    return out
+
+
+def build_targets(stories: pd.DataFrame, wordinfo: pd.DataFrame) -> pd.DataFrame:
+    """The target table from ``all_stories.tok`` and a ``processed_wordinfo.tsv`` (2016 release).
+
+    Parameters
+    ----------
+    stories : DataFrame
+        ``all_stories.tok``: columns ``word``, ``zone``, ``item``.
+    wordinfo : DataFrame
+        Columns ``item``, ``zone``, ``nItem``, ``meanItemRT``, ``sdItemRT`` (rows in any order).
+
+    Returns
+    -------
+    DataFrame
+        :data:`TARGET_COLUMNS`, story order.
+    """
+    df = stories.rename(columns={"item": "story_id", "zone": "word_id"})
+    df = df.sort_values(["story_id", "word_id"]).reset_index(drop=True)
+    df["word"] = df["word"].astype(str)
+    info = wordinfo.rename(columns={"item": "story_id", "zone": "word_id", "nItem": "n_subj_2016",
+                                    "meanItemRT": "mean_rt_2016", "sdItemRT": "sd_rt_2016"})
+    df = df.merge(info[["story_id", "word_id", "n_subj_2016", "mean_rt_2016", "sd_rt_2016"]],
+                  on=["story_id", "word_id"], how="left", validate="one_to_one")
+    df["stimulus_id"] = np.arange(1, len(df) + 1)
+    df["word_core"] = df["word"].map(word_core)
+    df = segment_sentences(df)
+    df["scored"] = (df["word_within_sentence_id"] != 1).astype(int)
+    return df[TARGET_COLUMNS]
+
+
+def load_subject_rts(data_home: str | os.PathLike | None = None, *, progress: bool = True) -> "xarray.DataArray":  # noqa: F821
+    """Per-subject reading times, Brain-Score's ``assy_Futrell2018.nc`` (downloaded with its sha1 if needed).
+
+    Returns
+    -------
+    xarray.DataArray
+        Shape [10256 presentations, 180 subjects], ms, NaN where a subject did not read the story; presentation
+        coords ``stimulus_id``, ``story_id``, ``word_id``, ``word``, ``sentence_id``, ``word_within_sentence_id``;
+        subject coord ``subject_id``. ``attrs["path"]`` is the local file.
+
+    Raises
+    ------
+    DataNotFoundError
+        Not in the data home and not downloadable (offline mode or no network).
+    """
+    import xarray as xr
+
+    path = fetch_file(DATASET, ASSEMBLY_FILE, urls=ASSEMBLY_URLS, known_hash=f"sha1:{ASSEMBLY_SHA1}",
+                      data_home=data_home, progress=progress)
+    da = xr.open_dataarray(path).load()
+    if da.dims[0] != "presentation":
+        da = da.transpose("presentation", ...)
+    da.attrs["path"] = str(path)
+    return da
+
+
+def data_sha1(df: pd.DataFrame) -> str:
+    """sha1 of the source file of a table from :func:`load_targets` (for provenance)."""
+    return str(df.attrs.get("sha1", ""))
+
+
+__all__ = ["ChecksumError", "DataNotFoundError", "build_targets", "file_hash", "load_subject_rts", "load_targets",
+           "segment_sentences", "word_core"]
