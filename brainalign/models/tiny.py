@@ -36,7 +36,7 @@ It's 1,234 miles (about 1,986 km) away -- isn't it? Yes: 50% of 10 is 5; don't w
 """
 _ASCII = "".join(chr(c) for c in range(32, 127))
 _VOCAB_SIZE = {"llama": 600, "gpt2": 600, "t5": 400}
-MAX_POSITIONS = 256
+MAX_POSITIONS = 4096
 
 
 def _corpus_lines() -> list[str]:
@@ -142,7 +142,7 @@ def tiny_model(arch: str = "llama", seed: int = 0, *, device: Any = "cpu") -> "L
     Returns
     -------
     LanguageModel
-        ``name = "tiny-<arch>"``, ``revision = "tiny-seed<seed>"``, ``max_length = 256``.
+        ``name = "tiny-<arch>"``, ``revision = "tiny-seed<seed>"``, ``max_length = 4096`` (a whole Natural Stories story fits).
     """
     from ..backend import resolve_device
     from .language_model import build_language_model
