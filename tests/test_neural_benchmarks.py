@@ -124,3 +124,18 @@ def test_blank_with_tiny_model(blank_home):
     bench = load_benchmark("Blank2014", data_home=home, device="cpu")
     res = bench.score(tiny_model("gpt2"), cache=False, progress=False)
     assert len(res.layers) >= 2 and np.isfinite(res.layers["score"]).all()
+
+
+def test_blank_ridge_metric_groups_by_story(tmp_path, monkeypatch):
+    from fixtures_neural import BLANK_STORIES  # noqa: F401
+
+    da = blank_assembly(trs_per_story=20)
+    install_assembly(monkeypatch, tmp_path, "Blank2014.fROI", da)
+    bench = load_benchmark("Blank2014", data_home=tmp_path, device="cpu", metric="ridge", ridge_splits=3)
+    ids = bench.stimuli["item_ids"]
+    data = da.set_index(presentation="stimulus_id").sel(presentation=ids).values
+    res = bench.score_activations(activations_from(data, ids, layers=["data"]), "dummy")
+    assert res.raw > 0.9 and np.isnan(res.ceiling) and np.isnan(res.normalized)
+    assert res.details["metric"]["metric"] == "ridge"
+    with pytest.raises(ValueError, match="metric"):
+        load_benchmark("Blank2014", data_home=tmp_path, metric="lasso")

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..encoding import linear_predictivity
+from ..encoding import linear_predictivity, ridge_predictivity
+
+METRICS = ("linear", "ridge")
 
 
 def layer_features(acts: xr.DataArray, item_ids: list[str] | np.ndarray) -> dict[str, np.ndarray]:
@@ -55,7 +57,8 @@ def provenance(acts: xr.DataArray, data: xr.DataArray) -> dict[str, Any]:
             "data_checksum": data.attrs.get("sha1", "")}
 
 
-def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], **metric_kw: Any):
+def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], *, metric: str = "linear",
+                 ridge_splits: int = 10, **metric_kw: Any):
     """Linear predictivity of every layer on one assembly (targets in ``item_ids`` order).
 
     Parameters
@@ -64,8 +67,13 @@ def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], **
     data : xarray.DataArray, dims ("presentation", "neuroid")
     item_ids : sequence of str
         ``stimulus_id`` values; rows of ``data`` are matched by id.
+    metric : {"linear", "ridge"}
+        Brain-Score's ``linear_pearsonr`` (OLS, 10 ShuffleSplits) or ``ridge_pearsonr`` (one alpha by LOO,
+        ``GroupKFold(ridge_splits)`` over the ``story`` coordinate).
+    ridge_splits : int
+        Folds of the ridge metric (Brain-Score: 10 for Pereira2018, 8 for Blank2014).
     **metric_kw
-        Passed to :func:`brainalign.encoding.linear_predictivity`.
+        Passed to :func:`brainalign.encoding.linear_predictivity` / :func:`~brainalign.encoding.ridge_predictivity`.
 
     Returns
     -------
@@ -75,4 +83,10 @@ def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], **
     ids = np.asarray(data["stimulus_id"].values).astype(str)
     pos = pd.Index(ids).get_indexer(np.asarray(item_ids).astype(str))
     targets = data.transpose("presentation", "neuroid").values[pos]
-    return linear_predictivity(feats, targets, stimulus_ids=np.asarray(item_ids).astype(str), **metric_kw)
+    sids = np.asarray(item_ids).astype(str)
+    if metric == "ridge":
+        groups = np.asarray(data["story"].values)[pos]
+        return ridge_predictivity(feats, targets, stimulus_ids=sids, groups=groups, n_splits=ridge_splits, **metric_kw)
+    if metric != "linear":
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    return linear_predictivity(feats, targets, stimulus_ids=sids, **metric_kw)

@@ -34,21 +34,34 @@ class Pereira2018:
         Which experiments to score (default both).
     correlation, precision, device
         Passed to :func:`brainalign.encoding.linear_predictivity`.
+    metric : {"linear", "ridge"}
+        The paper's ``linear_pearsonr`` (default) or Brain-Score's newer ``ridge_pearsonr`` (one alpha from
+        ``logspace(-3, 3, 7)`` by efficient LOO, GroupKFold over stories). The published ceilings are the linear
+        metric's; Brain-Score's ridge ceilings are not published as numbers, so with ``metric="ridge"`` the ceiling
+        is NaN (normalized scores NaN).
+    ridge_splits : int
+        GroupKFold folds of the ridge metric (Brain-Score: 10).
     """
 
     name = "Pereira2018"
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, assembly: xr.DataArray | None = None,
                  experiments: tuple[str, ...] = EXPERIMENTS, correlation: str = "pearsonr",
-                 precision: str = "float64", device: Any = "auto") -> None:
+                 precision: str = "float64", device: Any = "auto", metric: str = "linear",
+                 ridge_splits: int = 10) -> None:
         self.assembly = load_pereira2018(data_home=data_home) if assembly is None else assembly
         self.experiments = tuple(experiments)
         self.data = {exp: experiment_data(self.assembly, exp) for exp in self.experiments}
         for d in self.data.values():
             d.attrs.setdefault("sha1", self.assembly.attrs.get("sha1", ""))
-        self.ceilings = {exp: PUBLISHED_CEILINGS[f"Pereira2018.{exp}"] for exp in self.experiments}
+        self.ceilings = {exp: PUBLISHED_CEILINGS[f"Pereira2018.{exp}"] if metric == "linear" else float("nan")
+                         for exp in self.experiments}
         self.ceiling = float(np.mean(list(self.ceilings.values())))
-        self.metric_kw = {"correlation": correlation, "precision": precision, "device": device}
+        if metric not in ("linear", "ridge"):
+            raise ValueError(f"metric must be 'linear' or 'ridge', got {metric!r}")
+        self.metric = metric
+        self.metric_kw = {"correlation": correlation, "precision": precision, "device": device, "metric": metric,
+                          "ridge_splits": ridge_splits}
 
     @property
     def stimuli(self) -> dict[str, Any]:
@@ -95,7 +108,6 @@ class Pereira2018:
         layer_scores = {k: float(np.mean([per_exp[e]["scores"][k] for e in self.experiments])) for k in layers}
         bs_norm = {k: float(np.mean([per_exp[e]["normalized"][k] for e in self.experiments])) for k in layers}
         details = {"experiments": per_exp, "brainscore_normalized": bs_norm,
-                   "metric": {"regression": "ols", "splits": "ShuffleSplit(10, train_size=0.9, random_state=1)",
-                              **self.metric_kw}}
+                   "metric": dict(self.metric_kw)}
         return BenchmarkResult.from_layer_scores(self.name, model_name, layer_scores, self.ceiling, details=details,
                                                  provenance=provenance(acts, self.assembly))
