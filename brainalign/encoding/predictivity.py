@@ -250,8 +250,9 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     mask = finite.cpu().numpy()
     if not mask.any():
         raise ValueError("every neuroid has NaN values; nothing to score")
-    Y = Y[:, finite]
-    Y = Y - Y.mean(0, keepdim=True)
+    if not bool(finite.all()):
+        Y = Y[:, finite]
+    Y = Y - Y.mean(0, keepdim=True)  # a copy: the caller's array is never modified
 
     order = sort_order(stimulus_ids, n)
     if splits is None:
@@ -282,7 +283,6 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     for s, (tr, te) in iterator:
         tr_t = torch.as_tensor(tr, device=dev)
         te_t = torch.as_tensor(te, device=dev)
-        Ytr = Yg[tr_t]
         Yn = normalized_targets(Y[te_t], correlation).to(gemm_dtype)
         facs: dict[str, Factorization] = {}
         hats: dict[str, torch.Tensor] = {}
@@ -321,7 +321,7 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
         for name, f in facs.items():
             if f.dual:
                 hats[name] = f.hat(weights[name])
-        r = _predict_and_correlate(facs, hats, weights, target_alpha, Ytr, Yn, correlation, gemm_dtype)
+        r = _predict_and_correlate(facs, hats, weights, target_alpha, Yg, tr_t, Yn, correlation, gemm_dtype)
         n_cholesky += sum(1 for name in hats if name not in facs)
         for name in layers:
             per_split[name][s, mask] = r[name].cpu().numpy()
@@ -344,21 +344,32 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
 
 def _predict_and_correlate(facs: dict[str, Factorization], hats: dict[str, torch.Tensor],
                            weights: dict[str, torch.Tensor],
-                           target_alpha: dict[str, torch.Tensor], Ytr: torch.Tensor, Yn: torch.Tensor,
-                           correlation: str, gemm_dtype: torch.dtype) -> dict[str, torch.Tensor]:
-    """Held-out r per neuroid for every layer: one GEMM over all dual-form layers, a small one per primal layer."""
-    v = Ytr.shape[1]
+                           target_alpha: dict[str, torch.Tensor], Y: torch.Tensor, train: torch.Tensor,
+                           Yn: torch.Tensor, correlation: str, gemm_dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    """Held-out r per neuroid for every layer: one GEMM over all dual-form layers, a small one per primal layer.
+
+    The train-side factors are scattered into all-stimulus columns (zeros at the test stimuli), so the product runs
+    on the full target matrix ``Y`` [n_stimuli, v] without copying its training rows for every fold.
+    """
+    v = Y.shape[1]
+    n = Y.shape[0]
+
+    def widen(A: torch.Tensor) -> torch.Tensor:  # [..., n_train] -> [..., n_stimuli]
+        out = torch.zeros(*A.shape[:-1], n, dtype=gemm_dtype, device=A.device)
+        out[..., train] = A.to(gemm_dtype)
+        return out
+
     n_te = Yn.shape[0]
     out: dict[str, torch.Tensor] = {}
     dual = list(hats)
     primal = [name for name in facs if not facs[name].dual]
     if dual:
-        H = torch.cat([hats[name].reshape(-1, hats[name].shape[-1]) for name in dual]).to(gemm_dtype)
+        H = widen(torch.cat([hats[name].reshape(-1, hats[name].shape[-1]) for name in dual]))
         sizes = [hats[name].shape[0] for name in dual]
         parts: dict[str, list] = {name: [] for name in dual}
         for c0 in range(0, v, _CHUNK):
             c1 = min(v, c0 + _CHUNK)
-            P = (H @ Ytr[:, c0:c1])  # [sum(n_alpha_l) * n_test, chunk]
+            P = (H @ Y[:, c0:c1])  # [sum(n_alpha_l) * n_test, chunk]
             offset = 0
             for name, na in zip(dual, sizes):
                 Pl = P[offset:offset + na * n_te].reshape(na, n_te, c1 - c0)
@@ -373,7 +384,7 @@ def _predict_and_correlate(facs: dict[str, Factorization], hats: dict[str, torch
             out[name] = torch.cat(parts[name])
     for name in primal:
         f = facs[name]
-        Z = f.R.to(gemm_dtype) @ Ytr  # [r, v]
+        Z = widen(f.R) @ Y  # [r, v]
         A = (f.T[None] * weights[name][:, None, :]).to(gemm_dtype)  # [na, n_test, r]
         rs = []
         for c0 in range(0, v, _CHUNK):
