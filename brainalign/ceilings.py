@@ -250,3 +250,48 @@ def _bootstrap_fits(scores: dict[int, np.ndarray], n_bootstraps: int) -> tuple[n
     if ok.any():
         v0[ok], tau[ok] = fit_saturation(np.asarray(ns, dtype=float), flat[ok])
     return v0.reshape(n_neuroids, n_bootstraps), tau.reshape(n_neuroids, n_bootstraps)
+
+
+def blank2014_ceiling(*, data_home: Any = None, assembly: Any = None, n_bootstraps: int = 100,
+                      progress: bool = True, **metric_kw: Any) -> CeilingResult:
+    """Recompute the Blank2014 ceiling (Brain-Score: all subject combinations, every subject held out).
+
+    Parameters
+    ----------
+    data_home : path-like, optional
+    assembly : xarray.DataArray, optional
+        ``Blank2014.fROI`` (loaded when omitted).
+    n_bootstraps : int
+    progress : bool
+    **metric_kw
+        Metric settings (default: the benchmark's ``linear_pearsonr``).
+    """
+    from .data.blank2014 import load_blank2014
+
+    da = load_blank2014(data_home=data_home) if assembly is None else assembly
+    da = da.transpose("presentation", "neuroid")
+    return extrapolation_ceiling(da.values, da["subject_id"].values, stimulus_ids=da["stimulus_id"].values,
+                                 n_bootstraps=n_bootstraps, metric_kw=metric_kw, progress=progress)
+
+
+def pereira2018_ceiling(experiment: str, *, data_home: Any = None, assembly: Any = None, n_bootstraps: int = 100,
+                        max_subsets: int = 10, n_holdouts: int = 5, progress: bool = True,
+                        **metric_kw: Any) -> CeilingResult:
+    """Recompute a Pereira2018 experiment's ceiling (Brain-Score's ``ceiling_packaging.py``: 10 random subject subsets
+    per n, 5 held-out subjects drawn with replacement per subset).
+
+    Parameters
+    ----------
+    experiment : {"243sentences", "384sentences"}
+    data_home, assembly, n_bootstraps, progress, **metric_kw
+        As :func:`blank2014_ceiling`.
+    max_subsets, n_holdouts : int
+        Subset sampling (Brain-Score: 10 and 5).
+    """
+    from .data.pereira2018 import experiment_data, load_pereira2018
+
+    da = load_pereira2018(data_home=data_home) if assembly is None else assembly
+    data = experiment_data(da, experiment).transpose("presentation", "neuroid")
+    return extrapolation_ceiling(data.values, data["subject"].values, stimulus_ids=data["stimulus_id"].values,
+                                 max_subsets=max_subsets, n_holdouts=n_holdouts, n_bootstraps=n_bootstraps,
+                                 metric_kw=metric_kw, progress=progress)

@@ -79,3 +79,13 @@ def test_published_values():
     assert PUBLISHED_CEILINGS["Pereira2018.384sentences"] == 0.36343748
     assert PUBLISHED_CEILINGS["Blank2014"] == 0.21026591
     assert PUBLISHED_CEILINGS["Wehbe2014"] == 0.104
+
+
+def test_dataset_ceilings_on_fixtures():
+    from brainalign.ceilings import blank2014_ceiling, pereira2018_ceiling
+    from fixtures_neural import blank_assembly, pereira_assembly
+
+    res = blank2014_ceiling(assembly=blank_assembly(), n_bootstraps=10, progress=False)
+    assert sorted(res.scores) == [2, 3] and 0 < res.ceiling <= 1
+    res = pereira2018_ceiling("384sentences", assembly=pereira_assembly(), n_bootstraps=10, progress=False)
+    assert res.neuroid_ceilings.shape == (36,) and np.isfinite(res.ceiling)
