@@ -63,7 +63,8 @@ class CeilingResult:
 
 def saturation(n: np.ndarray, v0: np.ndarray, tau0: np.ndarray) -> np.ndarray:
     """Brain-Score's extrapolation curve ``v0 · (1 − exp(−n / τ0))``."""
-    return v0 * (1.0 - np.exp(-n / tau0))
+    with np.errstate(over="ignore"):
+        return v0 * (1.0 - np.exp(-n / tau0))
 
 
 def fit_saturation(n: np.ndarray, y: np.ndarray, *, tau_grid: np.ndarray | None = None,
