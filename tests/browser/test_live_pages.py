@@ -1,0 +1,111 @@
+"""Real-browser checks of the live chapter and the tutorial in the built book (``_build/html``).
+
+The generic page checks (every page of ``_toc.yml`` loads, no broken images, ...) live in the book's browser tests;
+these check what is specific to the two live pages: the numbers in the prose are those of this build's scores table,
+figures rendered, every exercise check ran and printed "Correct", and the solutions are collapsed.
+
+Run after ``make book``: ``python -m pytest -m browser tests/browser/test_live_pages.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LIVE_PAGE = "book/generated/05_live_chapter.html"
+TUTORIAL_PAGE = "book/generated/06_tutorial.html"
+LIVE_SCORES = ROOT / "book" / "generated" / "live_scores.csv"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (HTML / LIVE_PAGE).exists() or not (HTML / TUTORIAL_PAGE).exists():
+        pytest.skip(f"the book is not built with the live pages ({HTML}); run `make book` first")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    handler.log_message = lambda *a, **k: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _open(browser, url):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    response = page.goto(url, wait_until="load")
+    assert response is not None and response.ok, f"{url}: HTTP {response.status if response else '?'}"
+    return page, errors
+
+
+def _images_loaded(page) -> list[int]:
+    return page.eval_on_selector_all("main img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+
+
+def test_live_chapter_numbers_match_this_builds_scores(server, browser):
+    page, errors = _open(browser, f"{server}/{LIVE_PAGE}")
+    text = page.inner_text("main")
+    assert "Traceback" not in text and "Error" not in text.replace("Error bars", "")
+    widths = _images_loaded(page)
+    assert len(widths) >= 2 and all(w > 0 for w in widths), f"figures missing or broken: {widths}"
+    assert not errors, errors
+    # every glued number is the one in the scores table written by the same build
+    if not LIVE_SCORES.exists():
+        pytest.skip(f"{LIVE_SCORES} not written by this build")
+    table = pd.read_csv(LIVE_SCORES)
+    best = table[table["is_best_layer"]]
+    beh = best[best["benchmark"] == "Futrell2018"].set_index("model")["score"]
+    enc = best[best["benchmark"] == "Futrell2018-encoding"].set_index("model")
+    assert len(beh) == 4 and len(enc) == 4, "expected 2 models + 2 untrained controls on both benchmarks"
+    for model, raw in beh.items():
+        assert f"r = {raw:.3f}" in text, f"behavioral r of {model} ({raw:.3f}) not in the page"
+    for model, row in enc.iterrows():
+        assert f"r = {row['score']:.3f}" in text, f"encoding r of {model} ({row['score']:.3f}) not in the page"
+        assert row["layer"] in text, f"best layer of {model} ({row['layer']}) not in the page"
+    # no unresolved glue references left in the prose
+    assert not re.search(r"\{glue:\w+\}", text)
+    page.close()
+
+
+def test_tutorial_exercises_ran_and_solutions_are_collapsed(server, browser):
+    page, errors = _open(browser, f"{server}/{TUTORIAL_PAGE}")
+    text = page.inner_text("main")
+    assert "Traceback" not in text and "AssertionError" not in text
+    assert text.count("Correct:") >= 10, "not every exercise check printed 'Correct:'"
+    assert "Simulated data" in text, "the simulation must be labelled as such"
+    widths = _images_loaded(page)
+    assert len(widths) >= 3 and all(w > 0 for w in widths), f"figures missing or broken: {widths}"
+    hidden = page.locator("main details.hide")
+    n_hidden = hidden.count()
+    assert n_hidden >= 10, f"expected the solution cells to be collapsed (hide-cell), found {n_hidden}"
+    assert all(hidden.nth(k).get_attribute("open") is None for k in range(n_hidden)), "a solution is expanded"
+    # a solution expands on click and shows code
+    hidden.first.locator("summary").click()
+    assert hidden.first.get_attribute("open") is not None
+    assert "def " in hidden.first.inner_text() or "=" in hidden.first.inner_text()
+    assert not errors, errors
+    page.close()
