@@ -58,7 +58,10 @@ def test_sliding_window_stride_one_is_exact_left_truncation(arch):
     want = _hand(model, WORDS[:14], window=12)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
     coarse = word_surprisal(model, WORDS[:14], progress=False, stride=6)
-    full = word_surprisal(model, WORDS[:14], progress=False, max_context=256)
+    model.max_length = 256
+    full = word_surprisal(model, WORDS[:14], progress=False)
+    with pytest.raises(ValueError, match="exceeds"):
+        word_surprisal(model, WORDS[:14], progress=False, max_context=1000)
     assert np.nanmax(np.abs(coarse - full)) > 1e-3  # truncation really happened
 
 
