@@ -99,6 +99,13 @@ def _absolute_parameters(parameters: Mapping[str, Any] | None, base: Path) -> di
     return out
 
 
+def _default_data_home(base: Path) -> None:
+    """Use the ``../shared/data`` mirror of the human data when no data home is set (as the Makefile does)."""
+    shared = base.parent / "shared" / "data"
+    if "BRAINALIGN_DATA" not in os.environ and (shared / "naturalstories").exists():
+        os.environ["BRAINALIGN_DATA"] = str(shared)
+
+
 def _parse_value(text: str) -> Any:
     """Parse a ``-p`` value as YAML (numbers, booleans, lists), falling back to the raw string."""
     import yaml
@@ -161,6 +168,7 @@ def execute_notebook(name: str, out_dir: str | os.PathLike | None = None,
     nb.metadata.setdefault("kernelspec", {"name": kernel_name, "display_name": "Python 3", "language": "python"})
     nb.metadata["mystnb"] = {"execution_mode": "off"}
     params = _absolute_parameters(parameters, Path.cwd())
+    _default_data_home(base)
     start = time.perf_counter()
     env_backup = os.environ.get("MPLBACKEND")
     # The kernel inherits the environment: an Agg backend (set by the Makefile for scripts) would swallow every
