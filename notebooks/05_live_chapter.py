@@ -186,7 +186,9 @@ glue("live_total_minutes", t_total / 60, display=False)
 glue("live_total_seconds", t_total, display=False)
 glue("live_ceiling", ceiling, display=False)
 glue("live_n_runs", len(runs), display=False)
-glue("live_context", f"{surprisal_context or 2048:,}", display=False)
+from brainalign.surprisal import DEFAULT_MAX_CONTEXT
+
+glue("live_context", f"{surprisal_context or DEFAULT_MAX_CONTEXT:,}", display=False)
 
 # short glue keys: smollm2, gemma3, ... (m0, m1, ... when two names would share a key)
 key = {m: m.split("/")[-1].split("-")[0].lower() for m in models}
