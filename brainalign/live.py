@@ -46,6 +46,9 @@ class ModelRun:
         One result per benchmark name.
     seconds : dict of str -> float
         Wall-clock seconds for ``"load"`` and for each benchmark.
+    cpu_seconds : dict of str -> float
+        CPU seconds of this process (all threads) for the same steps; on a busy shared machine this, not the
+        wall-clock time, says what the work costs.
     info : dict
         Model identity (family, pair, instruction_tuned, params, n_layers, model_id, revision) as loaded.
     """
@@ -55,6 +58,7 @@ class ModelRun:
     untrained: bool
     results: dict[str, BenchmarkResult] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
 
 
@@ -114,15 +118,17 @@ def score_models(models: Sequence[str], *, include_untrained: bool = True, seed:
         for untrained in ([False, True] if include_untrained else [False]):
             label = name + (UNTRAINED_SUFFIX if untrained else "")
             run = ModelRun(label=label, model=name, untrained=untrained)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             model = load(name, untrained, seed)
             run.seconds["load"] = time.perf_counter() - t0
+            run.cpu_seconds["load"] = time.process_time() - c0
             run.info = _model_info(model)
             for bench_name, bench in benches.items():
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 result = (bench.score(model, progress=progress) if _accepts_progress(bench.score)
                           else bench.score(model))
                 run.seconds[bench_name] = time.perf_counter() - t0
+                run.cpu_seconds[bench_name] = time.process_time() - c0
                 run.results[bench_name] = replace(result, model=label)
                 if verbose:
                     layer = f" (best layer {result.best_layer})" if result.best_layer else ""
@@ -214,8 +220,18 @@ def scores_table(runs: Sequence[ModelRun]) -> pd.DataFrame:
     return validate_scores(pd.concat(frames, ignore_index=True))
 
 
-def timing_table(runs: Sequence[ModelRun]) -> pd.DataFrame:
-    """Seconds spent per model run on loading and on each benchmark, with a total column."""
-    df = pd.DataFrame([{"label": run.label, **run.seconds} for run in runs]).set_index("label")
+def timing_table(runs: Sequence[ModelRun], clock: str = "wall") -> pd.DataFrame:
+    """Seconds spent per model run on loading and on each benchmark, with a total column.
+
+    Parameters
+    ----------
+    runs : sequence of ModelRun
+    clock : {"wall", "cpu"}
+        Wall-clock seconds, or CPU seconds of the process.
+    """
+    if clock not in ("wall", "cpu"):
+        raise ValueError(f"clock must be 'wall' or 'cpu', got {clock!r}")
+    df = pd.DataFrame([{"label": run.label, **(run.seconds if clock == "wall" else run.cpu_seconds)}
+                       for run in runs]).set_index("label")
     df["total"] = df.sum(axis=1)
     return df

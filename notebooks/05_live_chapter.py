@@ -109,7 +109,8 @@ options = {"Futrell2018": {"surprisal_kwargs": {"max_context": surprisal_context
 benches = {name: load_benchmark(name, **options.get(name, {})) for name in benchmarks}
 runs = live.score_models(models, include_untrained=include_untrained, seed=untrained_seed, benchmarks=benches,
                          progress=progress)
-timing = live.timing_table(runs)
+timing = pd.concat({"wall-clock s": live.timing_table(runs, "wall"), "CPU s": live.timing_table(runs, "cpu")},
+                   axis=1)
 timing.round(1)
 
 # %% [markdown]

@@ -63,8 +63,12 @@ def test_runs_are_labelled_and_timed(runs):
         assert set(run.seconds) == {"load", "Futrell2018", "Futrell2018-encoding"}
         assert all(v >= 0 for v in run.seconds.values())
         assert all(res.model == run.label for res in run.results.values())
-    t = timing_table(runs)
-    np.testing.assert_allclose(t["total"], t.drop(columns="total").sum(axis=1))
+    for clock in ("wall", "cpu"):
+        t = timing_table(runs, clock)
+        assert list(t.columns) == ["load", "Futrell2018", "Futrell2018-encoding", "total"]
+        np.testing.assert_allclose(t["total"], t.drop(columns="total").sum(axis=1))
+    with pytest.raises(ValueError):
+        timing_table(runs, "gpu")
 
 
 def test_behavior_table(runs):
