@@ -19,7 +19,7 @@ import torch
 
 from ..backend import resolve_device
 from .correlation import CORRELATIONS, correlate, normalized_targets
-from .solver import F64, Factorization, center_gram, factorize_features, factorize_gram, loo_errors, ols_hat_cholesky
+from .solver import F64, Factorization, center_gram, factorize_features, factorize_gram, loo_errors, ols_hats_batched
 from .splits import Split, group_kfold_splits, shuffle_splits, sort_order
 
 DEFAULT_RIDGE_ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 7))
@@ -275,6 +275,11 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     zero = torch.zeros(1, dtype=F64, device=dev)
 
     n_cholesky = 0
+    stacked_names = [name for name in layers if name in grams]
+    stacked = None
+    if alphas is None and solver != "eigh" and stacked_names:
+        stacked = torch.stack([grams[name] for name in stacked_names])
+        grams = {name: stacked[i] for i, name in enumerate(stacked_names)}  # views: no second copy
     iterator = enumerate(splits)
     if progress:
         from tqdm.auto import tqdm
@@ -286,12 +291,14 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
         Yn = normalized_targets(Y[te_t], correlation).to(gemm_dtype)
         facs: dict[str, Factorization] = {}
         hats: dict[str, torch.Tensor] = {}
+        if alphas_t is None and stacked is not None:
+            H_all, ok = ols_hats_batched(stacked, tr_t, te_t, rcond=rcond)
+            for i, name in enumerate(stacked_names):
+                if bool(ok[i]):
+                    hats[name] = H_all[i:i + 1]
         for name in layers:
-            if alphas_t is None and name in grams and solver != "eigh":
-                H = ols_hat_cholesky(grams[name], tr_t, te_t, rcond=rcond)
-                if H is not None:
-                    hats[name] = H
-                    continue
+            if name in hats:
+                continue
             if name in grams:
                 facs[name] = factorize_gram(grams[name], tr_t, te_t)
             else:

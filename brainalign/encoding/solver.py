@@ -159,44 +159,49 @@ def _centered_blocks(G: torch.Tensor, train: torch.Tensor, test: torch.Tensor) -
     return (K + K.T) / 2, Kte
 
 
-def ols_hat_cholesky(G: torch.Tensor, train: torch.Tensor, test: torch.Tensor, *,
-                     rcond: float | None = None) -> torch.Tensor | None:
-    """OLS (with intercept) hat matrix of a fold by one Cholesky factorization, when the centred gram has full rank.
+def ols_hats_batched(G: torch.Tensor, train: torch.Tensor, test: torch.Tensor, *,
+                     rcond: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """OLS (with intercept) hat matrices of one fold for a stack of layers, by batched Cholesky factorizations.
 
-    With the constant direction deflated (Householder, as in :func:`factorize_gram`), the centred training gram is
-    positive definite whenever the centred features have rank ``n_train - 1`` (the generic underdetermined case), and
-    the minimum-norm OLS predictions are ``K*ᵀ B⁻¹`` without any eigenvalue cutoff, exactly scikit-learn's solution.
-    A Cholesky factorization costs ~10× less than ``eigh``. When the factorization fails or its pivots indicate a
-    condition number beyond ``1 / rcond`` (rank-deficient or nearly so), returns None and the caller falls back to the
-    eigendecomposition with its pseudo-inverse cutoff.
+    For a centred training gram ``K`` whose null space is just the constant vector (rank ``n_train - 1``, the generic
+    underdetermined case), ``A = K + (c/n) 1 1ᵀ`` is positive definite for any ``c > 0`` and, because the centred test
+    block satisfies ``K* 1 = 0``, ``K* A⁻¹ = K* K⁺``: the minimum-norm OLS predictions, with no eigenvalue cutoff, as
+    scikit-learn computes them. ``c`` is the mean non-zero eigenvalue (``trace(K) / (n − 1)``) so that ``A`` is no
+    worse conditioned than ``K`` restricted to its range. Layers whose factorization fails or whose pivots indicate a
+    condition number beyond ``1 / (1000 · rcond)`` are flagged for the eigendecomposition fallback.
+
+    Parameters
+    ----------
+    G : Tensor, shape [n_layers, n_stimuli, n_stimuli], float64
+        Gram matrices.
+    train, test : Tensor of int
+    rcond : float, optional
+        As :meth:`Factorization.weights`.
 
     Returns
     -------
-    Tensor, shape [1, n_test, n_train], or None
+    H : Tensor, shape [n_layers, n_test, n_train]
+    ok : Tensor of bool, shape [n_layers]
+        False where the layer needs the fallback (its ``H`` rows are then meaningless).
     """
-    K, Kte = _centered_blocks(G, train, test)
-    n = K.shape[0]
-    if n < 2:
-        return None
+    n = len(train)
     if rcond is None:
         rcond = n * float(torch.finfo(F64).eps)
-    v = torch.full((n,), 1.0 / np.sqrt(n), dtype=F64, device=K.device)
-    v[0] -= 1.0
-    beta = 2.0 / (v @ v)
-    a = K @ v
-    PKP = K - beta * (a[:, None] * v[None, :] + v[:, None] * a[None, :]) + beta ** 2 * (v @ a) * torch.outer(v, v)
-    B = PKP[1:, 1:]
-    L, info = torch.linalg.cholesky_ex(B)
-    if int(info) != 0:
-        return None
-    d = torch.diagonal(L)
-    if float((d.min() / d.max()) ** 2) < 1e3 * rcond:  # too close to singular for a trustworthy inverse
-        return None
-    KteP = Kte - beta * (Kte @ v)[:, None] * v[None, :]
-    M = torch.cholesky_solve(KteP[:, 1:].T.contiguous(), L).T      # [n_test, n-1] = (K*P)[:, 1:] B^-1
-    H = -beta * (M @ v[1:])[:, None] * v[None, :]                    # M @ P[:, 1:]^T
-    H[:, 1:] += M
-    return H[None]
+    K = G[:, train][:, :, train]
+    Kte = G[:, test][:, :, train]
+    row = K.mean(1, keepdim=True)                       # [L, 1, n]
+    tot = row.mean(2, keepdim=True)
+    Kte = Kte - Kte.mean(2, keepdim=True) - row + tot
+    K = K - row - row.transpose(1, 2) + tot
+    K = (K + K.transpose(1, 2)) / 2
+    c = torch.diagonal(K, dim1=1, dim2=2).sum(1) / max(n - 1, 1)
+    A = K + (c / n)[:, None, None]
+    L, info = torch.linalg.cholesky_ex(A)
+    d = torch.diagonal(L, dim1=1, dim2=2)
+    ok = (info == 0) & ((d.min(1).values / d.max(1).values) ** 2 >= 1e3 * rcond)
+    L = torch.where(ok[:, None, None], L, torch.eye(n, dtype=L.dtype, device=L.device))
+    H = torch.cholesky_solve(Kte.transpose(1, 2), L).transpose(1, 2)
+    return H, ok
 
 
 def factorize_features(Xtr: torch.Tensor, Xte: torch.Tensor, *, fit_intercept: bool = True) -> Factorization:
