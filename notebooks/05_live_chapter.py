@@ -45,8 +45,9 @@
 # | encoding models, Pearson r, noise ceilings, surprisal | necessary | {doc}`the tutorial <06_tutorial>` |
 # | the paper's benchmarks and scoring | helpful | the methods chapter |
 #
-# Compute: about {glue:text}`live_total_minutes:.0f` minutes on the 2-core machine that builds this book (numbers
-# below); the first use of each model on a machine adds a one-time conversion of its weights (about 40 s for
+# Compute: this build of the page took {glue:text}`live_total_minutes:.1f` minutes of wall-clock time, of which the
+# scoring used {glue:text}`live_cpu_minutes:.1f` CPU-minutes, on the 2-core machine that builds the book (details
+# below). The first use of each model on a machine adds a one-time conversion of its weights (about 40 s for
 # SmolLM2, 2 minutes for Gemma), cached afterwards.
 #
 # ## Parameters
@@ -185,6 +186,7 @@ table[table["is_best_layer"]][["model", "benchmark", "layer", "score", "ceiling"
 t_total = time.perf_counter() - t_start
 glue("live_total_minutes", t_total / 60, display=False)
 glue("live_total_seconds", t_total, display=False)
+glue("live_cpu_minutes", float(timing["CPU s"]["total"].sum()) / 60, display=False)
 glue("live_ceiling", ceiling, display=False)
 glue("live_n_runs", len(runs), display=False)
 from brainalign.surprisal import DEFAULT_MAX_CONTEXT
