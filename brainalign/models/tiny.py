@@ -37,6 +37,7 @@ It's 1,234 miles (about 1,986 km) away -- isn't it? Yes: 50% of 10 is 5; don't w
 _ASCII = "".join(chr(c) for c in range(32, 127))
 _VOCAB_SIZE = {"llama": 600, "gpt2": 600, "t5": 400}
 MAX_POSITIONS = 4096
+T5_MAX_LENGTH = 512  # as the real T5 tokenizers (relative positions: no hard limit in the network)
 
 
 def _corpus_lines() -> list[str]:
@@ -71,7 +72,7 @@ def tiny_tokenizer(arch: str = "llama") -> Any:
         tok.post_processor = processors.TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>",
                                                            special_tokens=[("</s>", eos)])
         fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
-                                       model_max_length=MAX_POSITIONS)
+                                       model_max_length=T5_MAX_LENGTH)
         return fast
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -142,7 +143,7 @@ def tiny_model(arch: str = "llama", seed: int = 0, *, device: Any = "cpu") -> "L
     Returns
     -------
     LanguageModel
-        ``name = "tiny-<arch>"``, ``revision = "tiny-seed<seed>"``, ``max_length = 4096`` (a whole Natural Stories story fits).
+        ``name = "tiny-<arch>"``, ``revision = "tiny-seed<seed>"``, ``max_length = 4096`` (a whole Natural Stories story fits; 512 for T5, as real T5 tokenizers).
     """
     from ..backend import resolve_device
     from .language_model import build_language_model
