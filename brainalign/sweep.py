@@ -249,24 +249,33 @@ def summarize(scores: pd.DataFrame) -> dict[str, Any]:
             "raw": float(row["score"]), "normalized": float(row["normalized"])}
 
 
-def make_benchmark(name: str, **options: Any) -> Any:
-    """Load a benchmark, passing only the options (``batch_size``, ...) its factory accepts (None values dropped)."""
-    from . import benchmarks as registry
+def make_benchmark(name: str) -> Any:
+    """Load a registered benchmark with its default options."""
+    from .benchmarks import load_benchmark
 
-    options = {k: v for k, v in options.items() if v is not None}
-    if options:
-        _, target = registry._REGISTRY[name.lower()]
-        module, attr = target.split(":")
-        import importlib
+    return load_benchmark(name)
 
-        factory = getattr(importlib.import_module(module), attr)
-        try:
-            params = inspect.signature(factory).parameters
-        except (TypeError, ValueError):  # pragma: no cover - builtins
-            params = {}
-        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-            options = {k: v for k, v in options.items() if k in params}
-    return registry.load_benchmark(name, **options)
+
+def score_benchmark(benchmark: Any, model: Any, *, batch_size: int | None = None, progress: bool = True) -> Any:
+    """``benchmark.score(model)``, passing ``batch_size`` and ``progress`` where the benchmark takes them.
+
+    Benchmarks whose ``score`` takes extraction keywords get ``batch_size=`` directly; benchmarks that keep their
+    extraction or surprisal options in an ``extraction_kwargs`` / ``surprisal_kwargs`` dict get it there.
+    """
+    params = inspect.signature(benchmark.score).parameters
+    open_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    kwargs: dict[str, Any] = {}
+    if "progress" in params or open_kw:
+        kwargs["progress"] = progress
+    if batch_size is not None:
+        if "batch_size" in params or open_kw:
+            kwargs["batch_size"] = batch_size
+        else:
+            for attr in ("extraction_kwargs", "surprisal_kwargs"):
+                options = getattr(benchmark, attr, None)
+                if isinstance(options, dict):
+                    options["batch_size"] = batch_size
+    return benchmark.score(model, **kwargs)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -277,7 +286,8 @@ def _one_line(exc: BaseException) -> str:
 
 def run_model_job(request: ModelRequest, benchmarks: Sequence[str], results_dir: str | os.PathLike, *,
                   device: str = "auto", dtype: str = "auto", batch_size: int | None = None, overwrite: bool = False,
-                  on_outcome: Callable[[TaskOutcome], None] | None = None) -> list[TaskOutcome]:
+                  progress: bool = True, on_outcome: Callable[[TaskOutcome], None] | None = None
+                  ) -> list[TaskOutcome]:
     """Score one model on several benchmarks, writing each task's result as soon as it is computed.
 
     The model is loaded once, on the first task that is not done yet. Exceptions of a task are caught, recorded
@@ -299,6 +309,8 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str], results_dir:
         Passed to benchmarks that take it.
     overwrite : bool
         Recompute tasks that are already done.
+    progress : bool
+        Progress bars of the benchmarks (off on Dask workers).
     on_outcome : callable, optional
         Called with each :class:`TaskOutcome` as soon as it is known (progress bars).
 
@@ -342,8 +354,8 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str], results_dir:
                     load_error, load_tb = exc, traceback.format_exc()
             if load_error is not None:
                 raise load_error
-            benchmark = make_benchmark(bench, batch_size=batch_size)
-            result = benchmark.score(model)
+            benchmark = make_benchmark(bench)
+            result = score_benchmark(benchmark, model, batch_size=batch_size, progress=progress)
             scores = result.to_scores(_model_info(model))
             elapsed = time.perf_counter() - start
             path = write_result(results_dir, key, scores, overwrite=overwrite,
@@ -466,7 +478,7 @@ def run_sweep(requests: Sequence[ModelRequest], benchmarks: Sequence[str], resul
     try:
         if executor == "local":
             for req, pending in jobs:
-                run_model_job(req, pending, results_dir, on_outcome=record, **options)
+                run_model_job(req, pending, results_dir, on_outcome=record, progress=progress, **options)
         elif jobs:
             _run_dask(jobs, results_dir, scheduler, n_workers, options, record)
     finally:
@@ -498,7 +510,7 @@ def _run_dask(jobs: list[tuple[ModelRequest, list[str]]], results_dir: Path, sch
     try:
         futures = {}
         for req, pending in jobs:
-            fut = client.submit(run_model_job, req, pending, str(results_dir), pure=False,
+            fut = client.submit(run_model_job, req, pending, str(results_dir), pure=False, progress=False,
                                 key=f"brainalign-{req.key('').stem}-{os.getpid()}-{time.time_ns()}", **options)
             futures[fut] = (req, pending)
         for fut in as_completed(list(futures)):

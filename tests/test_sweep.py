@@ -133,3 +133,33 @@ def test_bad_executor_options(tmp_path):
         run_sweep([ModelRequest("x")], ["Futrell2018"], tmp_path, executor="ray")
     with pytest.raises(ValueError, match="needs --executor dask"):
         run_sweep([ModelRequest("x")], ["Futrell2018"], tmp_path, scheduler="tcp://127.0.0.1:1")
+
+
+def test_batch_size_and_progress_reach_the_benchmark(tiny_dirs):
+    from brainalign.models import load_model
+    from brainalign.sweep import score_benchmark
+
+    class TakesKeywords(WeightNormBenchmark):
+        seen: dict = {}
+
+        def score(self, model, **kw):
+            TakesKeywords.seen = kw
+            return super().score(model)
+
+    class KeepsOptions(WeightNormBenchmark):
+        def __init__(self):
+            self.surprisal_kwargs = {}
+
+        def score(self, model, *, progress=True):
+            self.progress = progress
+            return super().score(model)
+
+    model = load_model(tiny_dirs[0], device="cpu")
+    score_benchmark(TakesKeywords(), model, batch_size=3, progress=False)
+    assert TakesKeywords.seen == {"batch_size": 3, "progress": False}
+    keeps = KeepsOptions()
+    result = score_benchmark(keeps, model, batch_size=5, progress=False)
+    assert keeps.surprisal_kwargs == {"batch_size": 5} and keeps.progress is False
+    assert result.best_layer in model.layer_names
+    plain = score_benchmark(WeightNormBenchmark(), model, batch_size=7)  # takes neither: still scores
+    assert plain.raw == pytest.approx(result.raw)
