@@ -290,8 +290,9 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str], results_dir:
                   ) -> list[TaskOutcome]:
     """Score one model on several benchmarks, writing each task's result as soon as it is computed.
 
-    The model is loaded once, on the first task that is not done yet. Exceptions of a task are caught, recorded
-    (``DIR/_errors``) and returned as ``status="error"``; a failure to load the model fails all its pending tasks.
+    The benchmarks that are not done yet are built first (a benchmark whose data are missing fails before any weights
+    are loaded), then the model is loaded once. Exceptions of a task are caught, recorded (``DIR/_errors``) and
+    returned as ``status="error"``; a failure to load the model fails all its pending tasks.
     This is the function the Dask workers run; everything it takes and returns pickles.
 
     Parameters
@@ -317,62 +318,79 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str], results_dir:
     Returns
     -------
     list of TaskOutcome
-        One per benchmark, in order.
+        One per benchmark (skipped and failed-to-build ones first).
     """
     results_dir = Path(results_dir)
     outcomes: list[TaskOutcome] = []
-    model = None
-    load_error: BaseException | None = None
-    load_tb = ""
 
     def emit(outcome: TaskOutcome) -> None:
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
 
+    def fail(bench: str, exc: BaseException, tb: str, start: float) -> None:
+        message = _one_line(exc)
+        if _is_oom(exc):
+            message += (" -- out of memory: try --batch-size 1, --dtype bfloat16/float16, or a GPU with more "
+                        "memory (see the troubleshooting page)")
+            _free_gpu_memory()
+        elapsed = time.perf_counter() - start
+        write_error(results_dir, request.key(bench), message, tb, elapsed_s=round(elapsed, 3))
+        emit(TaskOutcome(model=request.model, benchmark=bench, revision=request.revision,
+                         untrained=request.untrained, status="error", error=message, elapsed=elapsed))
+
+    # 1. skip what is done; build the benchmarks first (they load their data: a missing file fails fast, before
+    #    the weights of a large model are loaded for nothing)
+    ready: dict[str, Any] = {}
     for bench in benchmarks:
         key = request.key(bench)
-        base = dict(model=request.model, benchmark=bench, revision=request.revision, untrained=request.untrained)
         if not overwrite and is_done(results_dir, key):
             try:
                 summary = summarize(read_task(results_dir, key))
             except Exception:  # noqa: BLE001 - an unreadable file is reported by readers, not here
                 summary = {}
-            emit(TaskOutcome(**base, status="skipped", file=str(results_dir / f"{key.stem}.csv"), summary=summary))
+            emit(TaskOutcome(model=request.model, benchmark=bench, revision=request.revision,
+                             untrained=request.untrained, status="skipped",
+                             file=str(results_dir / f"{key.stem}.csv"), summary=summary))
             continue
         start = time.perf_counter()
         try:
-            if model is None and load_error is None:
-                try:
-                    from .models import load_model
+            ready[bench] = make_benchmark(bench)
+        except Exception as exc:  # noqa: BLE001 - one task's failure must not stop the others
+            fail(bench, exc, traceback.format_exc(), start)
+    if not ready:
+        return outcomes
 
-                    model = load_model(request.model, revision=request.revision or None,
-                                       untrained=request.untrained, device=device, dtype=dtype)
-                except BaseException as exc:  # noqa: BLE001 - reported per task below
-                    if isinstance(exc, KeyboardInterrupt):
-                        raise
-                    load_error, load_tb = exc, traceback.format_exc()
-            if load_error is not None:
-                raise load_error
-            benchmark = make_benchmark(bench)
+    # 2. load the model once
+    start = time.perf_counter()
+    try:
+        from .models import load_model
+
+        model = load_model(request.model, revision=request.revision or None, untrained=request.untrained,
+                           device=device, dtype=dtype)
+    except Exception as exc:  # noqa: BLE001 - fails all the model's pending tasks, not the sweep
+        tb = traceback.format_exc()
+        for bench in ready:
+            fail(bench, exc, tb, start)
+        return outcomes
+    load_seconds = time.perf_counter() - start
+
+    # 3. score, writing each result as soon as it exists
+    for bench, benchmark in ready.items():
+        start = time.perf_counter()
+        try:
             result = score_benchmark(benchmark, model, batch_size=batch_size, progress=progress)
             scores = result.to_scores(_model_info(model))
             elapsed = time.perf_counter() - start
-            path = write_result(results_dir, key, scores, overwrite=overwrite,
-                                record={"elapsed_s": round(elapsed, 3), "device": str(getattr(model, "device", "")),
+            path = write_result(results_dir, request.key(bench), scores, overwrite=overwrite,
+                                record={"elapsed_s": round(elapsed, 3), "model_load_s": round(load_seconds, 3),
+                                        "device": str(getattr(model, "device", "")),
                                         "dtype": str(getattr(model, "dtype", ""))})
-            emit(TaskOutcome(**base, status="done", file=str(path), elapsed=elapsed, summary=summarize(scores)))
-        except KeyboardInterrupt:
-            raise
+            emit(TaskOutcome(model=request.model, benchmark=bench, revision=request.revision,
+                             untrained=request.untrained, status="done", file=str(path), elapsed=elapsed,
+                             summary=summarize(scores)))
         except Exception as exc:  # noqa: BLE001 - one task's failure must not stop the others
-            tb = load_tb if exc is load_error else traceback.format_exc()
-            message = _one_line(exc)
-            if _is_oom(exc):
-                message += (" -- out of memory: try --batch-size 1, --dtype bfloat16/float16, or a GPU with more "
-                            "memory (see the troubleshooting page)")
-                _free_gpu_memory()
-            write_error(results_dir, key, message, tb, elapsed_s=round(time.perf_counter() - start, 3))
-            emit(TaskOutcome(**base, status="error", error=message, elapsed=time.perf_counter() - start))
+            fail(bench, exc, traceback.format_exc(), start)
     del model
     _free_gpu_memory()
     return outcomes

@@ -163,3 +163,29 @@ def test_batch_size_and_progress_reach_the_benchmark(tiny_dirs):
     assert result.best_layer in model.layer_names
     plain = score_benchmark(WeightNormBenchmark(), model, batch_size=7)  # takes neither: still scores
     assert plain.raw == pytest.approx(result.raw)
+
+
+class MissingDataBenchmark(WeightNormBenchmark):
+    """Its data are missing: the constructor raises, as the real benchmarks do."""
+
+    def __init__(self, **kwargs):
+        from brainalign.datahome import DataNotFoundError
+
+        raise DataNotFoundError("fixture.nc is not in the data home")
+
+
+def test_missing_data_fails_before_the_model_is_loaded(tmp_path, tiny_dirs, fake_benchmarks):
+    registry.register_benchmark("MissingData", f"{__name__}:MissingDataBenchmark", "test double")
+    try:
+        # the model does not exist either: the reported error must be the data's, i.e. no load was attempted
+        report = run_sweep([ModelRequest(str(tmp_path / "absent-model"))], ["MissingData"], tmp_path / "r",
+                           progress=False)
+        assert report.outcomes[0].status == "error"
+        assert report.outcomes[0].error.startswith("DataNotFoundError: fixture.nc")
+        # with a real model, the other benchmark is still scored
+        report = run_sweep([ModelRequest(str(tiny_dirs[0]))], ["MissingData", "WeightNorm"], tmp_path / "r2",
+                           device="cpu", progress=False)
+        assert [o.status for o in report.outcomes] == ["error", "done"]
+    finally:
+        registry._REGISTRY.pop("missingdata", None)
+        registry._DESCRIPTIONS.pop("MissingData", None)
