@@ -52,7 +52,7 @@ def plot_correlation(scores: pd.DataFrame, x: str, y: str = "Average", *, ax: Ax
     sub = stats.select_models(wide, **selection)
     sub = sub[sub[x].notna() & sub[y].notna()]
     sns.regplot(data=sub, x=x, y=y, ax=ax, scatter=False, ci=95, color="0.35", line_kws={"lw": 1.3},
-                n_boot=500, seed=seed)
+                n_boot=300, seed=seed)
     handles = scatter_models(ax, sub, x, y)
     text = f"r = {res['r']:.2f}, p = {format_p(res['p'])}\n95% CI [{res['ci_low']:.2f}, {res['ci_high']:.2f}], " \
            f"n = {int(res['n'])}"
