@@ -74,3 +74,20 @@ def test_a_failing_notebook_raises(tmp_path):
     with pytest.raises(NotebookExecutionError, match="02_model_size"):
         execute_notebook("02_model_size", out_dir=tmp_path, parameters={"scores": str(tmp_path / "missing.csv")},
                          quiet=True)
+
+
+def test_a_failing_notebook_fails_the_build(tmp_path, monkeypatch, capsys):
+    import brainalign.bookbuild as bookbuild
+
+    def fail(*args, **kwargs):
+        raise NotebookExecutionError("notebook 02_model_size.py failed in cell 3: FileNotFoundError")
+
+    monkeypatch.setattr(bookbuild, "execute_notebook", fail)
+    assert bookbuild.main(["--only", "02_model_size", "--no-html"]) == 1
+    assert "failed in cell 3" in capsys.readouterr().err
+    assert bookbuild._parse_value("3") == 3 and bookbuild._parse_value("results/x.csv") == "results/x.csv"
+
+
+def test_unknown_notebook_is_a_clear_error():
+    with pytest.raises(FileNotFoundError, match="available"):
+        execute_notebook("99_nope", quiet=True)
