@@ -32,7 +32,7 @@ _LABELS = {
 
 def set_style(context: str = "notebook") -> None:
     """Apply the book's seaborn theme (white grid, readable fonts, 110 dpi figures)."""
-    sns.set_theme(context=context, style="whitegrid", font_scale=0.95)
+    sns.set_theme(context=context, style="whitegrid", font_scale=1.1)
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold",
                          "axes.titlesize": 12, "legend.frameon": True, "legend.framealpha": 0.9})
 
