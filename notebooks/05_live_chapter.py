@@ -83,7 +83,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 import torch
-from IPython.display import display
+from IPython.display import Markdown, display
 from brainalign.bookbuild import glue
 
 from brainalign import live
@@ -191,7 +191,7 @@ glue("live_ceiling", ceiling, display=False)
 glue("live_n_runs", len(runs), display=False)
 from brainalign.surprisal import DEFAULT_MAX_CONTEXT
 
-glue("live_context", f"{surprisal_context or DEFAULT_MAX_CONTEXT:,}", display=False)
+glue("live_context", int(surprisal_context or DEFAULT_MAX_CONTEXT), display=False)
 
 # short glue keys: smollm2, gemma3, ... (m0, m1, ... when two names would share a key)
 key = {m: m.split("/")[-1].split("-")[0].lower() for m in models}
@@ -202,10 +202,30 @@ for run in runs:
     glue(f"live_beh_raw_{k}", run.results["Futrell2018"].raw, display=False)
     glue(f"live_beh_norm_{k}", run.results["Futrell2018"].normalized, display=False)
     enc = run.results["Futrell2018-encoding"]
-    glue(f"live_enc_best_{k}", enc.best_layer, display=False)
+    glue(f"live_enc_best_{k}", Markdown(f"`{enc.best_layer}`"), display=False)
     glue(f"live_enc_raw_{k}", enc.raw, display=False)
     glue(f"live_enc_depth_{k}", float(profiles.loc[(profiles["label"] == run.label) & profiles["is_best_layer"],
                                                    "relative_depth"].iloc[0]), display=False)
+
+# %%
+by_label = {run.label: run for run in runs}
+
+
+def training_effect(bench: str) -> str:
+    """One sentence: how much the trained weights change the best score over the untrained control."""
+    parts = []
+    for m in models:
+        control = by_label.get(m + live.UNTRAINED_SUFFIX)
+        if control is None:
+            continue
+        diff = by_label[m].results[bench].raw - control.results[bench].raw
+        parts.append(f"{'raise' if diff > 0 else 'lower'} r by {abs(diff):.3f} for {m}")
+    return ("Compared with random weights of the same architecture, the trained weights " + " and ".join(parts) + "."
+            if parts else "No untrained controls were scored in this run.")
+
+
+glue("live_beh_effect", Markdown(training_effect("Futrell2018")), display=False)
+glue("live_enc_effect", Markdown(training_effect("Futrell2018-encoding")), display=False)
 
 # %% [markdown]
 # ## What the numbers say
@@ -215,18 +235,19 @@ for run in runs:
 # {glue:text}`live_ceiling:.3f`), Gemma-3-270M's at r = {glue:text}`live_beh_raw_gemma3:.3f` (normalized
 # {glue:text}`live_beh_norm_gemma3:.2f`). Their untrained controls reach r = {glue:text}`live_beh_raw_smollm2_untrained:.3f`
 # and r = {glue:text}`live_beh_raw_gemma3_untrained:.3f`: random weights predict next words at chance, so their
-# surprisal is nearly constant noise plus a dependence on how many tokens a word has. Whatever the trained models
-# score above their controls comes from what they learned.
+# surprisal is nearly constant noise plus a dependence on how many tokens a word has.
+# {glue:md}`live_beh_effect`
 #
-# **Layer profiles.** The best layer for reading times is {glue:text}`live_enc_best_smollm2` of SmolLM2
+# **Layer profiles.** The best layer for reading times is {glue:md}`live_enc_best_smollm2` of SmolLM2
 # (relative depth {glue:text}`live_enc_depth_smollm2:.2f`, r = {glue:text}`live_enc_raw_smollm2:.3f`) and
-# {glue:text}`live_enc_best_gemma3` of Gemma (relative depth {glue:text}`live_enc_depth_gemma3:.2f`,
+# {glue:md}`live_enc_best_gemma3` of Gemma (relative depth {glue:text}`live_enc_depth_gemma3:.2f`,
 # r = {glue:text}`live_enc_raw_gemma3:.3f`). The untrained controls' best layers reach
-# r = {glue:text}`live_enc_raw_smollm2_untrained:.3f` ({glue:text}`live_enc_best_smollm2_untrained`) and
-# r = {glue:text}`live_enc_raw_gemma3_untrained:.3f` ({glue:text}`live_enc_best_gemma3_untrained`). An untrained
+# r = {glue:text}`live_enc_raw_smollm2_untrained:.3f` ({glue:md}`live_enc_best_smollm2_untrained`) and
+# r = {glue:text}`live_enc_raw_gemma3_untrained:.3f` ({glue:md}`live_enc_best_gemma3_untrained`). An untrained
 # network is not a null model for an *encoding* benchmark: its activations still encode which token was read (word
 # identity, length, punctuation), and reading times depend on such surface properties, so controls can score well
 # above zero here. The meaningful comparison is trained versus untrained of the same architecture, layer by layer.
+# {glue:md}`live_enc_effect`
 #
 # **How to read this honestly.**
 #
@@ -239,7 +260,7 @@ for run in runs:
 # - *Shorter context for surprisal.* Brain-Score feeds the whole corpus as one text and truncates the context at the
 #   model's maximum length (8,192 tokens for SmolLM2, 32,768 for Gemma). Attention costs grow with the square of the
 #   context, so brainalign caps the context at 2,048 tokens (the longest context of the paper's models, LLaMA's) and
-#   scores the corpus with overlapping sliding windows; here windows of {glue:text}`live_context` tokens, so every
+#   scores the corpus with overlapping sliding windows; here windows of {glue:text}`live_context:,` tokens, so every
 #   word is predicted from at least several hundred preceding words. Surprisal depends mostly on the last few
 #   sentences, so this changes r little, but it is a difference from feeding 8k or 32k tokens.
 # - *The ceiling.* The Futrell2018 ceiling, {glue:text}`live_ceiling:.3f`, is Brain-Score's published split-half
@@ -276,8 +297,9 @@ for run in runs:
 # - Behavioral alignment (surprisal vs reading times) and a layer-wise encoding profile were computed from scratch for
 #   two real language models and their untrained controls, in about {glue:text}`live_total_minutes:.0f` minutes on 2
 #   CPU cores.
-# - Training matters: trained models beat their random-weight controls on surprisal; on the encoding benchmark the
-#   controls show how much surface features of words alone explain.
+# - Untrained controls of the same architecture are the baseline that tells what training adds: on surprisal
+#   (behavior) and, layer by layer, on the encoding of reading times, where the controls show how much the surface
+#   form of words alone explains.
 # - The two models are not a matched pair, so nothing here speaks for or against the paper's instruction-tuning claim.
 #
 # ## What next
