@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", nargs="+", default=None, metavar="NAME",
                    help="section notebooks to rerun [all section notebooks of the table of contents]")
     p.add_argument("--no-html", action="store_true", help="execute the notebooks but do not build the HTML")
+    p.add_argument("--book-source", default=None, metavar="DIR",
+                   help="brainalign checkout holding _toc.yml, book/ and notebooks/ [the one brainalign runs from]")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("models", help="list the model catalog with sizes and offline availability")
@@ -217,7 +219,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import ReportError, build_report
 
     try:
-        out = build_report(args.results_dir, args.out, notebooks=args.notebooks, html=not args.no_html)
+        import jupytext  # noqa: F401
+        import papermill  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(f"`brainalign report` needs the book tools ({exc.name} is missing): "
+                         f"pip install 'brainalign[book]'") from None
+    try:
+        out = build_report(args.results_dir, args.out, notebooks=args.notebooks, html=not args.no_html,
+                           source=args.book_source)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
     print(f"merged scores: {out.scores_file}", file=sys.stderr)

@@ -91,3 +91,10 @@ def test_report_rebuilds_whole_book(fresh_dir, tmp_path):
     assert len(report.notebooks) >= 4 and report.n_fresh == 12
     html = (report.html_dir / "book" / "generated" / "01_instruction_tuning.html").read_text()
     assert FRESH_MODEL in html and "Rows computed by brainalign" in html
+
+
+def test_report_without_book_source_is_a_usage_error(fresh_dir, tmp_path, capsys):
+    rc = main(["report", str(fresh_dir), "--out", str(tmp_path / "b"), "--book-source", str(tmp_path), "--no-html"])
+    assert rc == 2 and "no _toc.yml" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "no-results"), "--out", str(tmp_path / "b")]) == 2
+    assert "does not exist" in capsys.readouterr().err
