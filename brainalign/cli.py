@@ -131,6 +131,12 @@ def _check_model(name: str) -> None:
         raise UsageError(str(exc)) from None
 
 
+def _absolute_if_dir(model: str) -> str:
+    """Local model directories become absolute paths (Dask workers may run elsewhere, in another folder)."""
+    path = Path(model).expanduser()
+    return str(path.resolve()) if path.is_dir() else model
+
+
 def _benchmarks(names: Sequence[str] | None) -> list[str]:
     from .sweep import UnknownBenchmarkError, resolve_benchmarks
 
@@ -184,7 +190,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     benchmarks = _benchmarks(args.benchmark)
     _check_model(args.model)
-    request = ModelRequest(model=args.model, revision=args.revision or "", untrained=args.untrained)
+    request = ModelRequest(model=_absolute_if_dir(args.model), revision=args.revision or "",
+                           untrained=args.untrained)
     report = run_sweep([request], benchmarks, args.out, executor="local", device=args.device, dtype=args.dtype,
                        batch_size=args.batch_size, overwrite=args.force, progress=not args.json or sys.stderr.isatty())
     _print_outcomes(report, args.json)
@@ -193,7 +200,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``brainalign sweep``."""
-    from .sweep import ModelsFileError, read_models_file, run_sweep
+    from .sweep import ModelRequest, ModelsFileError, read_models_file, run_sweep
 
     benchmarks = _benchmarks(args.benchmark)
     try:
@@ -202,6 +209,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     for req in requests:
         _check_model(req.model)
+    requests = list(dict.fromkeys(
+        ModelRequest(_absolute_if_dir(r.model), r.revision, r.untrained) for r in requests))
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
     if args.workers is not None and args.workers < 1:

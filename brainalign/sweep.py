@@ -26,7 +26,9 @@ Models file
     gpt2-small untrained                    # the random-init control of a catalog model
     ./checkpoints/my-model                  # a local directory written by save_pretrained()
 
-Tokens after the model are ``revision=REV`` and the flag ``untrained``.
+Tokens after the model are ``revision=REV`` and the flag ``untrained``. The CLI turns a relative directory into an
+absolute path (relative to the current folder), so that Dask workers elsewhere find it and the task keys of
+``DIR`` stay the same from whichever folder the sweep is resumed.
 """
 
 from __future__ import annotations
@@ -180,8 +182,9 @@ def resolve_benchmarks(names: Iterable[str] | None) -> list[str]:
         elif name.lower() in registered:
             picks = [registered[name.lower()]]
         else:
-            raise UnknownBenchmarkError(f"unknown benchmark {name!r}; registered: {', '.join(sorted(registered.values()))}"
-                                        f" (or 'all' = {', '.join(PAPER_BENCHMARKS)})")
+            known = ", ".join(sorted(registered.values()))
+            raise UnknownBenchmarkError(f"unknown benchmark {name!r}; registered: {known} "
+                                        f"(or 'all' = {', '.join(PAPER_BENCHMARKS)})")
         out.extend(p for p in picks if p not in out)
     return out
 
@@ -476,7 +479,7 @@ def run_sweep(requests: Sequence[ModelRequest], benchmarks: Sequence[str], resul
         raise ValueError(f"unknown executor {executor!r}; use 'local' or 'dask'")
     if scheduler and executor != "dask":
         raise ValueError("--scheduler needs --executor dask")
-    results_dir = Path(results_dir)
+    results_dir = Path(results_dir).resolve()  # absolute: Dask workers may run in another folder
     results_dir.mkdir(parents=True, exist_ok=True)
     jobs, skipped = plan(requests, benchmarks, results_dir, overwrite)
     outcomes: dict[TaskKey, TaskOutcome] = {o.key: o for o in skipped}
