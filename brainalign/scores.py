@@ -168,7 +168,8 @@ def validate_scores(df: pd.DataFrame) -> pd.DataFrame:
             if typ is bool:
                 out[col] = _as_bool(out[col])
             elif typ is str:
-                out[col] = out[col].fillna("").astype(str).replace("nan", "")
+                values = out[col].astype(object)
+                out[col] = values.where(values.notna(), "").astype(str).replace("nan", "")
             elif typ is int:
                 out[col] = pd.to_numeric(out[col]).fillna(_DEFAULTS.get(col, 0)).astype(int)
             else:
