@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 
 from .. import stats
 from ..scores import BRAIN_BENCHMARKS
-from .style import axis_label, get_ax, scatter_models
+from .style import get_ax, scatter_models
 
 
 def plot_instruction_scatter(scores: pd.DataFrame, benchmark: str = "Average", *, ax: Axes | None = None,
