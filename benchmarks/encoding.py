@@ -123,10 +123,15 @@ def main() -> None:
     if args.neuroids in base_t:
         t_base = base_t[args.neuroids]
         how = "measured"
-    elif len(sizes) >= 2:
+    elif len(sizes) >= 2 and np.polyfit(sizes, [base_t[m] for m in sizes], 1)[0] > 0:
         b, a = np.polyfit(sizes, [base_t[m] for m in sizes], 1)
         t_base = a + b * args.neuroids
         how = f"EXTRAPOLATED from {sizes} neuroids with a + b*v (a={a:.2f} s, b={b * 1000:.3f} ms/neuroid)"
+    elif len(sizes) >= 2:  # load changed between the subset runs: the fitted slope is meaningless
+        m = sizes[-1]
+        t_base = base_t[m] * args.neuroids / m
+        how = (f"EXTRAPOLATED proportionally from {m} neuroids; the subset timings were not increasing, so the "
+               f"machine load changed during the run: treat this as noise")
     else:
         t_base = base_t[sizes[0]] * args.neuroids / sizes[0]
         how = f"EXTRAPOLATED linearly from {sizes[0]} neuroids"
