@@ -200,6 +200,13 @@ glue("live_total_seconds", t_total, display=False)
 glue("live_cpu_minutes", float(timing["CPU s"]["total"].sum()) / 60, display=False)
 glue("live_ceiling", ceiling, display=False)
 glue("live_length_r", length_result.raw, display=False)
+
+from brainalign.paper import load_paper_scores
+
+published = load_paper_scores().query("benchmark == 'Futrell2018'")
+low, high = published.loc[published["score"].idxmin()], published.loc[published["score"].idxmax()]
+glue("live_paper_range", Markdown(f"from {low['score']:.3f} ({low['model']}) to {high['score']:.3f} "
+                                  f"({high['model']})"), display=False)
 glue("live_n_runs", len(runs), display=False)
 from brainalign.surprisal import DEFAULT_MAX_CONTEXT
 
@@ -246,7 +253,8 @@ glue("live_enc_effect", Markdown(training_effect("Futrell2018-encoding")), displ
 # r = {glue:text}`live_beh_raw_smollm2:.3f` (normalized {glue:text}`live_beh_norm_smollm2:.2f`, ceiling
 # {glue:text}`live_ceiling:.3f`), Gemma-3-270M's at r = {glue:text}`live_beh_raw_gemma3:.3f` (normalized
 # {glue:text}`live_beh_norm_gemma3:.2f`). Their untrained controls reach r = {glue:text}`live_beh_raw_smollm2_untrained:.3f`
-# and r = {glue:text}`live_beh_raw_gemma3_untrained:.3f`. {glue:md}`live_beh_effect`
+# and r = {glue:text}`live_beh_raw_gemma3_untrained:.3f`. {glue:md}`live_beh_effect` For scale, the paper's 33
+# models score {glue:md}`live_paper_range` on this benchmark (published Table 9 values, not recomputed here).
 #
 # Why do random weights score at all? A network with random weights spreads its next-token probability almost evenly
 # over the vocabulary, so every token costs about $\log_2 V$ bits (15.6 bits for SmolLM2's 49k tokens, 18 bits for
@@ -254,7 +262,7 @@ glue("live_enc_effect", Markdown(training_effect("Futrell2018-encoding")), displ
 # length alone (in characters, no model) already reaches r = {glue:text}`live_length_r:.3f`. So on this benchmark an
 # untrained control is not a zero baseline but a word-length baseline, and a trained model is only interesting to the
 # extent that it beats it. With one number per word, Futrell2018 cannot tell a model that captures predictability
-# from one that captures length; the paper's Table 9 does not compare with such baselines.
+# from one that captures length.
 #
 # **Layer profiles.** The best layer for reading times is {glue:md}`live_enc_best_smollm2` of SmolLM2
 # (relative depth {glue:text}`live_enc_depth_smollm2:.2f`, r = {glue:text}`live_enc_raw_smollm2:.3f`) and
