@@ -52,8 +52,8 @@
 #
 # ## Parameters
 #
-# Change them in the cell below, or with papermill: ``papermill notebooks/05_live_chapter.ipynb out.ipynb -p <name> <value>``
-# (convert the source first with ``jupytext --to notebook notebooks/05_live_chapter.py``).
+# Change them in the cell below, or from a shell:
+# ``python -m brainalign.bookbuild --only 05_live_chapter --no-html -p <name> <value>`` (papermill underneath).
 
 # %% tags=["parameters"]
 # Parameters (papermill can override these; `brainalign score` is the command-line equivalent for one model)
@@ -300,16 +300,18 @@ glue("live_enc_effect", Markdown(training_effect("Futrell2018-encoding")), displ
 # The same package scores the paper's models when a GPU and the Hugging Face Hub are available. From a shell:
 #
 # ```bash
-# pip install brainalign            # or: pip install -e . in a clone of this book's repository
+# pip install -e .                  # in a clone of this book's repository
 # brainalign score flan-t5-xl --benchmark all --device cuda --out results/
 # brainalign score t5-xl      --benchmark all --device cuda --out results/
 # brainalign report results/        # reruns the book's chapters on your scores
 # ```
 #
-# or rerun this notebook with other models, e.g. with papermill:
+# or rerun this notebook with other models (the executed notebook goes to `book/generated/`; add `--device`-free
+# GPU use automatically, as models load on CUDA when it is available):
 #
 # ```bash
-# papermill notebooks/05_live_chapter.ipynb out.ipynb -p models '["HuggingFaceTB/SmolLM2-135M", "HuggingFaceTB/SmolLM2-135M-Instruct"]'
+# python -m brainalign.bookbuild --only 05_live_chapter --no-html \
+#     -p models '["HuggingFaceTB/SmolLM2-135M", "HuggingFaceTB/SmolLM2-135M-Instruct"]'
 # ```
 #
 # **A good first experiment** for a reader with internet access is that pair: `HuggingFaceTB/SmolLM2-135M` and

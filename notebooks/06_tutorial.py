@@ -48,8 +48,8 @@
 #
 # ## Parameters
 #
-# Change them in the cell below, or with papermill: ``papermill notebooks/06_tutorial.ipynb out.ipynb -p <name> <value>``
-# (convert the source first with ``jupytext --to notebook notebooks/06_tutorial.py``).
+# Change them in the cell below, or from a shell:
+# ``python -m brainalign.bookbuild --only 06_tutorial --no-html -p <name> <value>`` (papermill underneath).
 
 # %% tags=["parameters"]
 # Parameters (papermill can override these)
