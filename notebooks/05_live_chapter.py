@@ -306,8 +306,8 @@ glue("live_enc_effect", Markdown(training_effect("Futrell2018-encoding")), displ
 # brainalign report results/        # reruns the book's chapters on your scores
 # ```
 #
-# or rerun this notebook with other models (the executed notebook goes to `book/generated/`; add `--device`-free
-# GPU use automatically, as models load on CUDA when it is available):
+# or rerun this notebook with other models (the executed notebook goes to `book/generated/`; models load on a CUDA
+# GPU automatically when one is available):
 #
 # ```bash
 # python -m brainalign.bookbuild --only 05_live_chapter --no-html \
