@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ os.environ.setdefault("BRAINALIGN_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# activations computed by tests go to a throw-away folder, never into the user's cache
+os.environ.setdefault("BRAINALIGN_ACTIVATION_CACHE", tempfile.mkdtemp(prefix="brainalign-test-activations-"))
 if "BRAINALIGN_DATA" not in os.environ and (SHARED_DATA / "naturalstories").exists():
     os.environ["BRAINALIGN_DATA"] = str(SHARED_DATA)
 
