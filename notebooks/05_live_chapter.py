@@ -61,9 +61,9 @@ models = ["smollm2-135m-instruct", "gemma3-270m"]   # catalog names, Hugging Fac
 include_untrained = True                            # also score each architecture with random weights
 untrained_seed = 0                                  # seed of the random weights of the controls
 benchmarks = ["Futrell2018", "Futrell2018-encoding"]
-surprisal_context = None                            # tokens of context for surprisal (sliding windows); None = the
+surprisal_context = None                            # tokens of context for surprisal (sliding windows); None: the
                                                     # package default, min(model's maximum, 2048)
-scores_file = "book/generated/live_scores.csv"      # the results, in the book's scores format ("" = do not write)
+scores_file = "book/generated/live_scores.csv"      # the results, in the book's scores format ("": do not write)
 torch_threads = 1                                   # CPU threads for torch: 1 on a shared 2-core machine (CI), where
                                                     # 2 threads oversubscribe; raise it on an idle multi-core machine
 progress = False                                    # progress bars (useful interactively, noise in the rendered book)
@@ -138,13 +138,11 @@ display(behavior.round(3))
 fig, ax = plt.subplots(figsize=(7, 3.2))
 sns.barplot(data=behavior, y="model", x="raw", hue="weights", ax=ax, orient="h")
 ceiling = float(behavior["ceiling"].iloc[0])
-ax.axvline(ceiling, ls="--", color="gray")
-ax.text(ceiling, -0.6, " ceiling", color="gray", va="bottom", ha="right")
-ax.axvline(length_result.raw, ls=":", color="black")
-ax.text(length_result.raw, -0.6, "word length ", color="black", va="bottom", ha="right")
+ax.axvline(ceiling, ls="--", color="gray", label="noise ceiling")
+ax.axvline(length_result.raw, ls=":", color="black", label="word length (no model)")
 ax.set(xlabel="Futrell2018: |r|(surprisal, reading time)", ylabel="", xlim=(0, max(ceiling * 1.05, 0.05)),
        title="Behavioral alignment (computed in this build)")
-ax.legend(title="weights", loc="lower right")
+ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
 plt.show()
 
 # %% [markdown]
