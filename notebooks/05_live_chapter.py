@@ -64,8 +64,8 @@ benchmarks = ["Futrell2018", "Futrell2018-encoding"]
 surprisal_context = None                            # tokens of context for surprisal (sliding windows); None: the
                                                     # package default, min(model's maximum, 2048)
 scores_file = "book/generated/live_scores.csv"      # the results, in the book's scores format ("": do not write)
-torch_threads = 1                                   # CPU threads for torch: 1 on a shared 2-core machine (CI), where
-                                                    # 2 threads oversubscribe; raise it on an idle multi-core machine
+torch_threads = 0                                   # CPU threads for torch; 0: all cores (the book build runs alone).
+                                                    # Use 1 on a machine busy with other work (2 threads oversubscribe)
 progress = False                                    # progress bars (useful interactively, noise in the rendered book)
 
 # %%
@@ -90,7 +90,7 @@ from brainalign import live
 from brainalign.benchmarks import load_benchmark
 from brainalign.figures import set_style
 
-torch.set_num_threads(torch_threads)
+torch.set_num_threads(torch_threads or os.cpu_count() or 1)
 set_style()
 if not progress:
     import transformers

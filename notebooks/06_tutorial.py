@@ -56,8 +56,8 @@
 seed = 0                                  # seed of the simulation
 model_name = "smollm2-135m-instruct"      # a small real language model that installs from PyPI
 story = 1                                 # which Natural Stories story (1-10) to use for the real-data layer profile
-torch_threads = 1                         # CPU threads for torch: 1 is safest on a shared 2-core machine (CI);
-                                          # use your core count on an otherwise idle laptop
+torch_threads = 0                         # CPU threads for torch; 0: all cores. Use 1 on a machine busy with
+                                          # other work (threads oversubscribe the cores and everything slows down)
 progress = False                          # progress bars (useful interactively, noise in the rendered book)
 
 # %%
@@ -82,7 +82,7 @@ from sklearn.model_selection import ShuffleSplit
 from brainalign import tutorial as T
 from brainalign.figures import set_style
 
-torch.set_num_threads(torch_threads)
+torch.set_num_threads(torch_threads or os.cpu_count() or 1)
 set_style()
 if not progress:
     import transformers
