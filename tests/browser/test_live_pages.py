@@ -9,19 +9,16 @@ Run after ``make book``: ``python -m pytest -m browser tests/browser/test_live_p
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from .conftest import unavailable
+
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LIVE_PAGE = "book/generated/05_live_chapter.html"
 TUTORIAL_PAGE = "book/generated/06_tutorial.html"
 LIVE_SCORES = ROOT / "book" / "generated" / "live_scores.csv"
@@ -30,27 +27,15 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server():
-    if not (HTML / LIVE_PAGE).exists() or not (HTML / TUTORIAL_PAGE).exists():
-        pytest.skip(f"the book is not built with the live pages ({HTML}); run `make book` first")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *a, **k: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+def server(book_url):
+    """The book served by the shared fixture (conftest); the two live pages must be in it."""
+    for page in (LIVE_PAGE, TUTORIAL_PAGE):
+        if not (HTML / page).exists():
+            unavailable(f"the book was built without {page}; run `make book`")
+    return book_url.rstrip("/")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
+# `browser` is pytest-playwright's fixture, launched with Debian's chromium by tests/browser/conftest.py
 
 
 def _open(browser, url):
