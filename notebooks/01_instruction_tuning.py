@@ -44,16 +44,14 @@ seed = 0
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
 
 from brainalign import figures, stats
 from brainalign.bookbuild import glue
-from brainalign.paper import provenance_note, published_value
-from brainalign.scores import BRAIN_BENCHMARKS, load_scores
+from brainalign.notebook import open_scores
+from brainalign.paper import published_value
+from brainalign.scores import BRAIN_BENCHMARKS
 
-figures.set_style()
-table = load_scores(scores)
-display(Markdown(provenance_note(table, str(scores))))
+table, wide = open_scores(scores)
 
 # %% [markdown]
 # ## Pairs of vanilla and instruction-tuned models

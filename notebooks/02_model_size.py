@@ -41,17 +41,13 @@ seed = 0
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
 
 from brainalign import figures, stats
 from brainalign.bookbuild import glue
-from brainalign.paper import provenance_note, published_value
-from brainalign.scores import BRAIN_BENCHMARKS, load_scores
+from brainalign.notebook import open_scores
+from brainalign.paper import published_value
 
-figures.set_style()
-table = load_scores(scores)
-wide = stats.to_wide(table)
-display(Markdown(provenance_note(table, str(scores))))
+table, wide = open_scores(scores)
 
 # %% [markdown]
 # ## Fig 2C and Fig 7A: size against brain alignment

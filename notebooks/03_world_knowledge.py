@@ -44,17 +44,13 @@ seed = 0
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
 
 from brainalign import figures, stats
 from brainalign.bookbuild import glue
-from brainalign.paper import load_table, provenance_note, published_value
-from brainalign.scores import load_scores
+from brainalign.notebook import open_scores
+from brainalign.paper import load_table, published_value
 
-figures.set_style()
-table = load_scores(scores)
-wide = stats.to_wide(table)
-display(Markdown(provenance_note(table, str(scores))))
+table, wide = open_scores(scores)
 
 # %% [markdown]
 # ## Fig 2A and 2B: MMLU and BBH against brain alignment

@@ -72,30 +72,17 @@ progress = False                                    # progress bars (useful inte
 import os
 import time
 
-import warnings
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-if not progress:                       # progress bars make noise in a rendered page
-    os.environ["TQDM_DISABLE"] = "1"
-warnings.filterwarnings("ignore", message="IProgress not found")
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-import torch
 from IPython.display import Markdown, display
 from brainalign.bookbuild import glue
 
 from brainalign import live
 from brainalign.benchmarks import load_benchmark
-from brainalign.figures import set_style
+from brainalign.notebook import setup_page
 
-torch.set_num_threads(torch_threads or os.cpu_count() or 1)
-set_style()
-if not progress:
-    import transformers
-
-    transformers.utils.logging.disable_progress_bar()
+setup_page(torch_threads, progress)
 t_start = time.perf_counter()
 
 # %% [markdown]

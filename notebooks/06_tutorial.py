@@ -61,33 +61,18 @@ torch_threads = 0                         # CPU threads for torch; 0: all cores.
 progress = False                          # progress bars (useful interactively, noise in the rendered book)
 
 # %%
-import os
-
-import warnings
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-if not progress:                       # progress bars make noise in a rendered page
-    os.environ["TQDM_DISABLE"] = "1"
-warnings.filterwarnings("ignore", message="IProgress not found")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-import torch
 from brainalign.bookbuild import glue
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import ShuffleSplit
 
 from brainalign import tutorial as T
-from brainalign.figures import set_style
+from brainalign.notebook import setup_page
 
-torch.set_num_threads(torch_threads or os.cpu_count() or 1)
-set_style()
-if not progress:
-    import transformers
-
-    transformers.utils.logging.disable_progress_bar()
+setup_page(torch_threads, progress)
 
 # %% [markdown]
 # ## 1. A simulated fMRI experiment (simulation, not real data)
