@@ -13,6 +13,20 @@ from ..encoding import linear_predictivity, ridge_predictivity
 METRICS = ("linear", "ridge")
 
 
+def metric_options(metric: str, *, correlation: str, precision: str, device: Any, ridge_splits: int) -> dict[str, Any]:
+    """Checked keyword arguments of :func:`score_layers` for a benchmark's constructor.
+
+    Raises
+    ------
+    ValueError
+        ``metric`` is not one of :data:`METRICS`.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    return {"correlation": correlation, "precision": precision, "device": device, "metric": metric,
+            "ridge_splits": ridge_splits}
+
+
 def layer_features(acts: xr.DataArray, item_ids: list[str] | np.ndarray) -> dict[str, np.ndarray]:
     """Per-layer feature matrices for the given items, in that order.
 

@@ -15,7 +15,7 @@ import xarray as xr
 from ..ceilings import PUBLISHED_CEILINGS
 from ..data.blank2014 import load_blank2014, story_stimuli
 from ..results import BenchmarkResult
-from ._neural import extract, provenance, score_layers
+from ._neural import extract, metric_options, provenance, score_layers
 
 
 class Blank2014:
@@ -42,13 +42,11 @@ class Blank2014:
     def __init__(self, *, data_home: str | os.PathLike | None = None, assembly: xr.DataArray | None = None,
                  correlation: str = "pearsonr", precision: str = "float64", device: Any = "auto",
                  metric: str = "linear", ridge_splits: int = 8) -> None:
+        self.metric_kw = metric_options(metric, correlation=correlation, precision=precision, device=device,
+                                        ridge_splits=ridge_splits)
         self.data = load_blank2014(data_home=data_home) if assembly is None else assembly
         self.ceiling = PUBLISHED_CEILINGS["Blank2014"] if metric == "linear" else float("nan")
-        if metric not in ("linear", "ridge"):
-            raise ValueError(f"metric must be 'linear' or 'ridge', got {metric!r}")
         self.metric = metric
-        self.metric_kw = {"correlation": correlation, "precision": precision, "device": device, "metric": metric,
-                          "ridge_splits": ridge_splits}
 
     @property
     def stimuli(self) -> dict[str, Any]:

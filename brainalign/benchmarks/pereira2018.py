@@ -18,7 +18,7 @@ import xarray as xr
 from ..ceilings import PUBLISHED_CEILINGS
 from ..data.pereira2018 import EXPERIMENTS, experiment_data, load_pereira2018, passage_stimuli
 from ..results import BenchmarkResult, normalize
-from ._neural import extract, provenance, score_layers
+from ._neural import extract, metric_options, provenance, score_layers
 
 
 class Pereira2018:
@@ -49,6 +49,8 @@ class Pereira2018:
                  experiments: tuple[str, ...] = EXPERIMENTS, correlation: str = "pearsonr",
                  precision: str = "float64", device: Any = "auto", metric: str = "linear",
                  ridge_splits: int = 10) -> None:
+        self.metric_kw = metric_options(metric, correlation=correlation, precision=precision, device=device,
+                                        ridge_splits=ridge_splits)
         self.assembly = load_pereira2018(data_home=data_home) if assembly is None else assembly
         self.experiments = tuple(experiments)
         self.data = {exp: experiment_data(self.assembly, exp) for exp in self.experiments}
@@ -57,11 +59,7 @@ class Pereira2018:
         self.ceilings = {exp: PUBLISHED_CEILINGS[f"Pereira2018.{exp}"] if metric == "linear" else float("nan")
                          for exp in self.experiments}
         self.ceiling = float(np.mean(list(self.ceilings.values())))
-        if metric not in ("linear", "ridge"):
-            raise ValueError(f"metric must be 'linear' or 'ridge', got {metric!r}")
         self.metric = metric
-        self.metric_kw = {"correlation": correlation, "precision": precision, "device": device, "metric": metric,
-                          "ridge_splits": ridge_splits}
 
     @property
     def stimuli(self) -> dict[str, Any]:
