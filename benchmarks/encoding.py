@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 import torch
+from _timing import timed
 
 
 def synthetic(n: int = 627, p: int = 1024, v: int = 10_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -46,14 +47,6 @@ def baseline_loop(X: np.ndarray, Y: np.ndarray, splits) -> np.ndarray:
             out[s, j] = pearsonr(pred[:, j], Y[te, j])[0]
     return out
 
-
-def timed(fn, reps: int):
-    times, out = [], None
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times), max(times), out
 
 
 def floor(Xs: list[np.ndarray], Y: np.ndarray, splits, dtype: torch.dtype, with_eigh: bool) -> None:

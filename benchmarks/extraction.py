@@ -24,11 +24,10 @@ Run:  python benchmarks/extraction.py [--passages 96] [--sentences 4] [--reps 3]
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import torch
+from _timing import timed
 
 VOCAB = ("the a an old young river forest stranger village heron boar walked looked said answered remembered "
          "quickly slowly every morning evening under over near beside story word reader brain model language "
@@ -74,14 +73,6 @@ def build_model(gpt2_small: bool):
                                 untrained=True, info={})
 
 
-def timed(fn, reps: int):
-    times, out = [], None
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
 
 def main() -> None:
     from brainalign import extraction
@@ -106,9 +97,9 @@ def main() -> None:
         return extract_activations(model, passages, cache=False, progress=False, **kw)
 
     run(batch_size=args.batch_size)  # warm-up
-    t_one, a_one = timed(lambda: run(batch_size=args.batch_size), args.reps)
-    t_per, a_per = timed(lambda: run(batch_size=args.batch_size, per_item=True), args.reps)
-    t_b1, a_b1 = timed(lambda: run(batch_size=1, per_item=True), max(1, args.reps // 2))
+    t_one, *_, a_one = timed(lambda: run(batch_size=args.batch_size), args.reps)
+    t_per, *_, a_per = timed(lambda: run(batch_size=args.batch_size, per_item=True), args.reps)
+    t_b1, *_, a_b1 = timed(lambda: run(batch_size=1, per_item=True), max(1, args.reps // 2))
     diff = float(np.abs(a_one.values - a_per.values).max())
     diff1 = float(np.abs(a_one.values - a_b1.values).max())
     print(f"model: {model.name}, {model.info['n_params'] / 1e6:.1f}M parameters, {len(model.layer_names)} layers; "
