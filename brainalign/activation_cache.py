@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
+from .atomic import atomic_write
 
 ENV_ACTIVATION_CACHE = "BRAINALIGN_ACTIVATION_CACHE"
 
@@ -60,17 +61,6 @@ def _sha256(path: Path) -> str:
     return file_hash(path, "sha256")
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 class ActivationCache:
@@ -126,10 +116,10 @@ class ActivationCache:
         for name, coord in activations.coords.items():
             if name not in ("layer", "item", "unit") and coord.dims == ("item",):
                 arrays[f"item__{name}"] = _plain(coord.values)
-        _atomic_write(data_path, lambda f: np.savez(f, **arrays))
+        atomic_write(data_path, lambda f: np.savez(f, **arrays))
         manifest = {"key": key, "parts": parts, "brainalign_version": __version__, "sha256": _sha256(data_path),
                     "shape": list(activations.shape), "attrs": _json_attrs(activations.attrs)}
-        _atomic_write(manifest_path, lambda f: f.write(json.dumps(manifest, indent=1, default=str).encode()))
+        atomic_write(manifest_path, lambda f: f.write(json.dumps(manifest, indent=1, default=str).encode()))
 
     def delete(self, key: str) -> None:
         """Remove an entry (both files) if present."""

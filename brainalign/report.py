@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic import atomic_write_text
 from .results_store import read_results
 from .scores import load_scores, merge_scores
 
@@ -146,10 +147,7 @@ def build_report(results_dir: str | os.PathLike, out: str | os.PathLike = "brain
 
     _copy_book_source(src, root)
     scores_file = root / MERGED_SCORES
-    scores_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = scores_file.with_name("." + scores_file.name + ".part")
-    merged.to_csv(tmp, index=False)
-    os.replace(tmp, scores_file)
+    atomic_write_text(scores_file, merged.to_csv(index=False))
 
     out_dir = root / GENERATED
     executed = [Path(bookbuild.execute_notebook(name, out_dir=out_dir, parameters={"scores": str(scores_file)},

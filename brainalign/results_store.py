@@ -31,7 +31,6 @@ import json
 import os
 import re
 import socket
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from .atomic import atomic_write_text
 from .scores import SCORE_COLUMNS, load_scores, merge_scores, validate_scores
 
 ERRORS_DIR = "_errors"
@@ -124,21 +124,6 @@ def is_done(results_dir: str | os.PathLike, model: str | TaskKey, benchmark: str
     return result_path(results_dir, model, benchmark, revision=revision, untrained=untrained).is_file()
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem[:40]}-", suffix=path.suffix + ".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def write_result(results_dir: str | os.PathLike, key: TaskKey, scores: pd.DataFrame, *, overwrite: bool = False,
@@ -170,7 +155,7 @@ def write_result(results_dir: str | os.PathLike, key: TaskKey, scores: pd.DataFr
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists: task {key.model_label} x {key.benchmark} is already done "
                               f"(results are append-only; pass overwrite=True / --force to recompute)")
-    _atomic_write_text(path, scores.to_csv(index=False))
+    atomic_write_text(path, scores.to_csv(index=False))
     best = scores[scores["is_best_layer"]].head(1)
     rec = {
         "status": "done",
@@ -186,7 +171,7 @@ def write_result(results_dir: str | os.PathLike, key: TaskKey, scores: pd.DataFr
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         **(record or {}),
     }
-    _atomic_write_text(path.with_suffix(".json"), json.dumps(rec, indent=1, default=str) + "\n")
+    atomic_write_text(path.with_suffix(".json"), json.dumps(rec, indent=1, default=str) + "\n")
     err = Path(results_dir) / ERRORS_DIR / f"{key.stem}.json"
     if err.exists():
         err.unlink(missing_ok=True)
@@ -200,7 +185,7 @@ def write_error(results_dir: str | os.PathLike, key: TaskKey, message: str, trac
     rec = {"status": "error", "task": asdict(key), "error": message, "traceback": traceback_text,
            "host": socket.gethostname(), "pid": os.getpid(),
            "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), **extra}
-    _atomic_write_text(path, json.dumps(rec, indent=1, default=str) + "\n")
+    atomic_write_text(path, json.dumps(rec, indent=1, default=str) + "\n")
     return path
 
 
