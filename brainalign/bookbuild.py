@@ -65,26 +65,30 @@ def _root(root: str | os.PathLike | None) -> Path:
     return path.resolve()
 
 
-def toc_notebooks(root: str | os.PathLike | None = None) -> list[str]:
-    """Names of the notebooks the table of contents lists as ``book/generated/<name>``, in order."""
+def toc_pages(root: str | os.PathLike | None = None) -> list[str]:
+    """Every page of ``_toc.yml`` (the root first), as paths relative to the book root without suffix, in order."""
     import yaml
 
     toc = yaml.safe_load((_root(root) / "_toc.yml").read_text())
-    names: list[str] = []
+    pages: list[str] = [toc["root"]] if isinstance(toc.get("root"), str) else []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            file = node.get("file")
-            if isinstance(file, str) and file.startswith(GENERATED + "/"):
-                names.append(file.split("/")[-1].removesuffix(".ipynb"))
+            if isinstance(node.get("file"), str):
+                pages.append(node["file"])
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
             for item in node:
                 walk(item)
 
-    walk(toc)
-    return list(dict.fromkeys(names))
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return list(dict.fromkeys(p.removesuffix(".md").removesuffix(".ipynb") for p in pages))
+
+
+def toc_notebooks(root: str | os.PathLike | None = None) -> list[str]:
+    """Names of the notebooks the table of contents lists as ``book/generated/<name>``, in order."""
+    return [page.split("/")[-1] for page in toc_pages(root) if page.startswith(GENERATED + "/")]
 
 
 def _absolute_parameters(parameters: Mapping[str, Any] | None, base: Path) -> dict[str, Any]:

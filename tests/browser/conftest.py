@@ -13,7 +13,8 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
+
+from brainalign import bookbuild
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("BRAINALIGN_BOOK_HTML", ROOT / "_build" / "html"))
@@ -32,21 +33,7 @@ def unavailable(reason: str) -> None:
 
 def toc_pages() -> list[str]:
     """Every page of ``_toc.yml`` (root first), as paths relative to the book root without suffix."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                pages.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return [p.removesuffix(".md").removesuffix(".ipynb") for p in dict.fromkeys(pages)]
+    return bookbuild.toc_pages(ROOT)
 
 
 @pytest.fixture(scope="session")
