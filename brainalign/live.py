@@ -12,7 +12,6 @@ one model at a time. The untrained control of a model is the same architecture w
 from __future__ import annotations
 
 import gc
-import inspect
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .results import BenchmarkResult
+from .sweep import score_benchmark
 
 __all__ = ["ModelRun", "score_models", "behavior_table", "layer_profiles", "scores_table", "timing_table",
            "UNTRAINED_SUFFIX"]
@@ -125,8 +125,7 @@ def score_models(models: Sequence[str], *, include_untrained: bool = True, seed:
             run.info = _model_info(model)
             for bench_name, bench in benches.items():
                 t0, c0 = time.perf_counter(), time.process_time()
-                result = (bench.score(model, progress=progress) if _accepts_progress(bench.score)
-                          else bench.score(model))
+                result = score_benchmark(bench, model, progress=progress)
                 run.seconds[bench_name] = time.perf_counter() - t0
                 run.cpu_seconds[bench_name] = time.process_time() - c0
                 run.results[bench_name] = replace(result, model=label)
@@ -138,13 +137,6 @@ def score_models(models: Sequence[str], *, include_untrained: bool = True, seed:
             del model
             gc.collect()
     return runs
-
-
-def _accepts_progress(func: Callable[..., Any]) -> bool:
-    try:
-        return "progress" in inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _model_info(model: Any) -> dict[str, Any]:
