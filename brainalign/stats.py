@@ -1,6 +1,6 @@
 """Statistics of the paper, computed from a scores table: correlations, paired tests, FDR, bootstrap CIs.
 
-Every function takes a scores table (:mod:`brainalign.scores`) or its wide form (:func:`brainalign.scores.wide_scores`)
+Every function takes a scores table (:mod:`brainalign.scores.table`) or its wide form (:func:`to_wide`)
 and returns a tidy :class:`pandas.DataFrame` or :class:`pandas.Series`. Tests and intervals come from scipy and
 statsmodels; bootstrap resampling is seeded (``seed=0`` by default) so that every number is reproducible.
 
@@ -19,7 +19,10 @@ import pandas as pd
 from scipy import stats as _st
 from statsmodels.stats.multitest import multipletests
 
-from .scores import BRAIN_BENCHMARKS, wide_scores
+from .encoding.correlation import pearson_r
+from .paper import load_table
+from .paper.conventions import BEHAVIOR_BENCHMARKS, BRAIN_BENCHMARKS
+from .scores.table import wide_scores
 
 __all__ = [
     "DEFAULT_EXCLUDE_FAMILIES",
@@ -44,7 +47,7 @@ DEFAULT_EXCLUDE_FAMILIES = ("GPT-2",)
 _N_RESAMPLES = 2000
 
 
-def to_wide(scores: pd.DataFrame, benchmarks: Iterable[str] = (*BRAIN_BENCHMARKS, "Futrell2018")) -> pd.DataFrame:
+def to_wide(scores: pd.DataFrame, benchmarks: Iterable[str] = (*BRAIN_BENCHMARKS, *BEHAVIOR_BENCHMARKS)) -> pd.DataFrame:
     """Wide model table with ``Average`` (mean of the three brain benchmarks) and ``log_params``.
 
     Parameters
@@ -73,8 +76,6 @@ def to_wide(scores: pd.DataFrame, benchmarks: Iterable[str] = (*BRAIN_BENCHMARKS
 
 
 def _use_printed_average(wide: pd.DataFrame) -> None:
-    from .paper import load_table
-
     printed = load_table("table5").set_index("model")
     common = wide.index.intersection(printed.index)
     same = (wide.loc[common, "source"] == "paper")
@@ -150,14 +151,6 @@ def bootstrap_ci(data: Sequence[np.ndarray], statistic: Callable[..., float], *,
     return (low, high)
 
 
-def _r(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Pearson r along ``axis`` (vectorized over the other axes; NaN where a sample is constant)."""
-    xm = x - x.mean(axis=axis, keepdims=True)
-    ym = y - y.mean(axis=axis, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (xm * ym).sum(axis=axis) / np.sqrt((xm ** 2).sum(axis=axis) * (ym ** 2).sum(axis=axis))
-
-
 def pearson(x: Sequence[float], y: Sequence[float], *, ci: bool = True, seed: int = 0) -> pd.Series:
     """Pearson correlation with its two-sided p-value and a bootstrap 95% CI.
 
@@ -185,7 +178,7 @@ def pearson(x: Sequence[float], y: Sequence[float], *, ci: bool = True, seed: in
     if n < 3:
         raise ValueError(f"a correlation needs at least 3 complete pairs, got {n}")
     res = _st.pearsonr(x, y)
-    low, high = bootstrap_ci((x, y), _r, paired=True, seed=seed, vectorized=True) if ci else (np.nan, np.nan)
+    low, high = bootstrap_ci((x, y), pearson_r, paired=True, seed=seed, vectorized=True) if ci else (np.nan, np.nan)
     return pd.Series({"r": float(res.statistic), "p": float(res.pvalue), "n": n, "ci_low": low, "ci_high": high})
 
 

@@ -46,10 +46,10 @@ seed = 0
 import matplotlib.pyplot as plt
 
 from brainalign import figures, stats
-from brainalign.bookbuild import glue
-from brainalign.notebook import open_scores
+from brainalign.book.notebook import glue
+from brainalign.book.notebook import open_scores
 from brainalign.paper import published_value
-from brainalign.scores import BRAIN_BENCHMARKS
+from brainalign.paper import BRAIN_BENCHMARKS
 
 table, wide = open_scores(scores)
 

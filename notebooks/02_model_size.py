@@ -43,8 +43,8 @@ seed = 0
 import matplotlib.pyplot as plt
 
 from brainalign import figures, stats
-from brainalign.bookbuild import glue
-from brainalign.notebook import open_scores
+from brainalign.book.notebook import glue
+from brainalign.book.notebook import open_scores
 from brainalign.paper import published_value
 
 table, wide = open_scores(scores)

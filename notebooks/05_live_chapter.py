@@ -53,7 +53,7 @@
 # ## Parameters
 #
 # Change them in the cell below, or from a shell:
-# ``python -m brainalign.bookbuild --only 05_live_chapter --no-html -p <name> <value>`` (papermill underneath).
+# ``python -m brainalign.book --only 05_live_chapter --no-html -p <name> <value>`` (papermill underneath).
 
 # %% tags=["parameters"]
 # Parameters (papermill can override these; `brainalign score` is the command-line equivalent for one model)
@@ -76,11 +76,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
-from brainalign.bookbuild import glue
+from brainalign.book.notebook import glue
 
-from brainalign import live
+from brainalign.run import live
 from brainalign.benchmarks import load_benchmark
-from brainalign.notebook import setup_page
+from brainalign.book.notebook import setup_page
 
 setup_page(torch_threads, progress)
 t_start = time.perf_counter()
@@ -193,7 +193,7 @@ low, high = published.loc[published["score"].idxmin()], published.loc[published[
 glue("live_paper_range", Markdown(f"from {low['score']:.3f} ({low['model']}) to {high['score']:.3f} "
                                   f"({high['model']})"), display=False)
 glue("live_n_runs", len(runs), display=False)
-from brainalign.surprisal import DEFAULT_MAX_CONTEXT
+from brainalign.activations import DEFAULT_MAX_CONTEXT
 
 glue("live_context", int(surprisal_context or DEFAULT_MAX_CONTEXT), display=False)
 
@@ -295,7 +295,7 @@ glue("live_enc_effect", Markdown(training_effect("Futrell2018-encoding")), displ
 # GPU automatically when one is available):
 #
 # ```bash
-# python -m brainalign.bookbuild --only 05_live_chapter --no-html \
+# python -m brainalign.book --only 05_live_chapter --no-html \
 #     -p models '["HuggingFaceTB/SmolLM2-135M", "HuggingFaceTB/SmolLM2-135M-Instruct"]'
 # ```
 #
@@ -321,4 +321,4 @@ glue("live_enc_effect", Markdown(training_effect("Futrell2018-encoding")), displ
 # - Score your own model: `brainalign score <hf-id> --benchmark Futrell2018 Futrell2018-encoding`, or rerun this
 #   notebook with papermill and your own `models` list.
 # - The scores of this build are written to `book/generated/live_scores.csv` (the `scores_file` parameter), in the
-#   book's scores format: `brainalign.scores.load_scores("book/generated/live_scores.csv")` reads them back.
+#   book's scores format: `brainalign.load_scores("book/generated/live_scores.csv")` reads them back.

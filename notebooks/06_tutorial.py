@@ -49,7 +49,7 @@
 # ## Parameters
 #
 # Change them in the cell below, or from a shell:
-# ``python -m brainalign.bookbuild --only 06_tutorial --no-html -p <name> <value>`` (papermill underneath).
+# ``python -m brainalign.book --only 06_tutorial --no-html -p <name> <value>`` (papermill underneath).
 
 # %% tags=["parameters"]
 # Parameters (papermill can override these)
@@ -65,12 +65,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from brainalign.bookbuild import glue
+from brainalign.book.notebook import glue
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import ShuffleSplit
 
-from brainalign import tutorial as T
-from brainalign.notebook import setup_page
+from brainalign.book import tutorial as T
+from brainalign.book.notebook import setup_page
 
 setup_page(torch_threads, progress)
 
@@ -236,7 +236,7 @@ def my_spearman_brown(r_half):
 
 # %%
 T.check_spearman_brown(my_spearman_brown)
-ceiling = float(np.median(T.split_half_ceiling(sim.responses, seed=seed)))
+ceiling = float(np.median(T.split_half_consistency(sim.responses, rng=seed)))
 print(f"split-half ceiling (median over 10 splits): {ceiling:.3f}")
 
 # %% [markdown]
@@ -370,12 +370,12 @@ T.check_word_surprisal(word_sums)
 
 # %% [markdown]
 # Now a real language model. `brainalign.load_model` loads SmolLM2-135M-Instruct from its PyPI package, and
-# `brainalign.surprisal.word_surprisal` does exactly the token-to-word sums above, each word in the context of the
+# `brainalign.activations.word_surprisal` does exactly the token-to-word sums above, each word in the context of the
 # story so far.
 
 # %%
 from brainalign import load_model
-from brainalign.surprisal import word_surprisal
+from brainalign.activations import word_surprisal
 
 model = load_model(model_name)
 story_words = words[words["story_id"] == story].reset_index(drop=True)
@@ -419,7 +419,7 @@ plt.show()
 # same 10 ShuffleSplits.
 
 # %%
-from brainalign.extraction import extract_activations
+from brainalign.activations import extract_activations
 
 acts = extract_activations(model, [story_words["word"].tolist()], progress=False)   # [layer, item, unit]
 keep = np.flatnonzero(story_words["scored"].to_numpy() == 1)

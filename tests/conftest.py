@@ -1,9 +1,14 @@
-"""Test-wide settings: no network, one torch thread, human data from ../shared/data."""
+"""Test-wide settings: no network, one torch thread, human data from ../shared/data.
+
+The tests mirror the package (``tests/<stage>/test_<module>.py``); helpers shared by several stages
+(``fixtures_neural.py``) sit at the top and are importable from every test module.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
+import sys
 import tempfile
 from pathlib import Path
 
@@ -11,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared helpers (fixtures_neural)
 
 os.environ.setdefault("BRAINALIGN_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -18,8 +24,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 # activations computed by tests go to a throw-away folder, never into the user's cache
 os.environ.setdefault("BRAINALIGN_ACTIVATION_CACHE", tempfile.mkdtemp(prefix="brainalign-test-activations-"))
-if "BRAINALIGN_DATA" not in os.environ and (SHARED_DATA / "naturalstories").exists():
-    os.environ["BRAINALIGN_DATA"] = str(SHARED_DATA)
+from brainalign.book.checkout import use_shared_data  # noqa: E402 - after the environment is set
+
+use_shared_data(ROOT)
 
 try:  # two cores: parallel BLAS/OpenMP in tests slows everything down ~10x
     import torch

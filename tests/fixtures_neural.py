@@ -11,7 +11,7 @@ import xarray as xr
 
 from brainalign.data import assemblies
 from brainalign.data.assemblies import write_assembly
-from brainalign.fetch import file_hash
+from brainalign.data.fetch import file_hash
 
 
 def lm_like(n: int, p: int, v: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ import pytest
 
 from brainalign import __version__
 from brainalign.cli import main
-from brainalign.results_store import read_results
+from brainalign.scores.store import read_results
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = "Futrell2018"

@@ -9,7 +9,7 @@ from scipy import stats as st
 
 from brainalign import stats
 from brainalign.paper import load_paper_scores, load_table, published_value
-from brainalign.scores import BRAIN_BENCHMARKS
+from brainalign.paper import BRAIN_BENCHMARKS
 
 
 @pytest.fixture(scope="module")

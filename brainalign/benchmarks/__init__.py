@@ -1,54 +1,120 @@
-"""Benchmarks, registered by name (as in Brain-Score).
+"""Benchmarks by name, each in its own module, registered by a decorator there (as in Brain-Score).
 
 >>> import brainalign
 >>> bench = brainalign.load_benchmark("Futrell2018")        # doctest: +SKIP
 >>> result = bench.score(brainalign.load_model("smollm2-135m-instruct"))   # doctest: +SKIP
 
-A benchmark is any object with ``name``, ``ceiling`` and ``score(model) -> BenchmarkResult``. Registration maps a name
-to ``"module:factory"`` so that listing benchmarks imports nothing heavy.
+A benchmark is a subclass of :class:`~brainalign.benchmarks.base.Benchmark` decorated with :func:`register_benchmark`.
+The registry finds them itself: on first use it imports every public module of this package (``brainalign/benchmarks/
+*.py``) and every ``*.py`` file in the folders of ``$BRAINALIGN_BENCHMARK_PATH`` (:mod:`brainalign.paths`), so a new
+benchmark is one new file and no list elsewhere. Benchmark modules import torch only when they score, so listing
+them is cheap.
 """
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
+import pkgutil
+import sys
+import warnings
 from importlib import import_module
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, TypeVar
 
-from ..results import BenchmarkResult
+from ..paths import benchmark_plugin_dirs
+from .base import Benchmark, Ceiling, Stimuli
 
+__all__ = ["Benchmark", "Ceiling", "Stimuli", "UnknownBenchmarkError", "benchmark_class", "list_benchmarks",
+           "load_benchmark", "register_benchmark"]
 
-class Benchmark(Protocol):
-    """What every benchmark provides."""
+B = TypeVar("B", bound=type)
 
-    name: str
-    ceiling: float
-
-    def score(self, model: Any) -> BenchmarkResult:  # pragma: no cover - protocol
-        ...
-
-
-_REGISTRY: dict[str, tuple[str, str]] = {}
-_DESCRIPTIONS: dict[str, str] = {}
+_REGISTRY: dict[str, type[Benchmark]] = {}
+_SCANNED: set[str] = set()
+_PLUGIN_PACKAGE = "brainalign_benchmark_plugins"
 
 
-def register_benchmark(name: str, target: str, description: str = "") -> None:
-    """Register a benchmark factory.
+class UnknownBenchmarkError(KeyError):
+    """A benchmark name that is not registered."""
 
-    Parameters
-    ----------
-    name : str
-        Public name (matched case-insensitively).
-    target : str
-        ``"module.path:callable"``; the callable takes keyword arguments (``data_home``, ...) and returns a benchmark.
-    description : str
-        One line for ``brainalign benchmarks``.
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def register_benchmark(cls: B) -> B:
+    """Class decorator: register a :class:`Benchmark` subclass under its ``name``.
+
+    Raises
+    ------
+    TypeError
+        Not a Benchmark subclass, or no ``name``.
+    ValueError
+        Another class is registered under the same name (case-insensitively).
     """
-    _REGISTRY[name.lower()] = (name, target)
-    _DESCRIPTIONS[name] = description
+    if not (isinstance(cls, type) and issubclass(cls, Benchmark)):
+        raise TypeError(f"@register_benchmark decorates Benchmark subclasses, got {cls!r}")
+    if not cls.name:
+        raise TypeError(f"{cls.__qualname__} has no `name`; set the class attribute name = '...'")
+    key = cls.name.lower()
+    other = _REGISTRY.get(key)
+    if other is not None and (other.__module__, other.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise ValueError(f"benchmark name {cls.name!r} is taken by {other.__module__}.{other.__qualname__}")
+    _REGISTRY[key] = cls
+    return cls
+
+
+def _discover() -> None:
+    """Import the benchmark modules not imported yet (this package, then ``$BRAINALIGN_BENCHMARK_PATH``)."""
+    if __name__ not in _SCANNED:
+        _SCANNED.add(__name__)
+        for info in pkgutil.iter_modules(__path__):
+            if not info.name.startswith("_") and info.name != "base":
+                import_module(f"{__name__}.{info.name}")
+    for folder in benchmark_plugin_dirs():
+        for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
+            if str(path) not in _SCANNED and not path.name.startswith("_"):
+                _SCANNED.add(str(path))
+                _import_plugin(path)
+
+
+def _import_plugin(path: Path) -> None:
+    name = f"{_PLUGIN_PACKAGE}.{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - one broken plugin file must not hide the other benchmarks
+        sys.modules.pop(name, None)
+        warnings.warn(f"benchmark module {path} (from $BRAINALIGN_BENCHMARK_PATH) failed to import and is skipped: "
+                      f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
 
 
 def list_benchmarks() -> dict[str, str]:
-    """Registered benchmark names with their one-line descriptions."""
-    return {name: _DESCRIPTIONS[name] for name, _ in _REGISTRY.values()}
+    """Registered benchmark names with their one-line descriptions, in name order."""
+    _discover()
+    return {cls.name: cls.description for _, cls in sorted(_REGISTRY.items())}
+
+
+def benchmark_class(name: str) -> type[Benchmark]:
+    """The class registered under ``name`` (case-insensitive).
+
+    Raises
+    ------
+    UnknownBenchmarkError
+        Not registered; the message lists the close and the registered names.
+    """
+    _discover()
+    key = name.lower()
+    if key not in _REGISTRY:
+        names = [cls.name for cls in _REGISTRY.values()]
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UnknownBenchmarkError(f"unknown benchmark {name!r}.{hint} Registered: {', '.join(sorted(names))}")
+    return _REGISTRY[key]
 
 
 def load_benchmark(name: str, **kwargs: Any) -> Benchmark:
@@ -59,29 +125,11 @@ def load_benchmark(name: str, **kwargs: Any) -> Benchmark:
     name : str
         A registered name (case-insensitive), e.g. ``"Futrell2018"``, ``"Pereira2018"``.
     **kwargs
-        Passed to the benchmark's factory (``data_home=...`` and benchmark-specific options).
+        Passed to the benchmark's constructor (``data_home=...`` and benchmark-specific options).
 
     Raises
     ------
-    KeyError
+    UnknownBenchmarkError
         Unknown name; the message lists the registered ones.
     """
-    key = name.lower()
-    if key not in _REGISTRY:
-        raise KeyError(f"unknown benchmark {name!r}; registered: {', '.join(sorted(list_benchmarks()))}")
-    _, target = _REGISTRY[key]
-    module, attr = target.split(":")
-    return getattr(import_module(module), attr)(**kwargs)
-
-
-# Registrations (each module is imported only when its benchmark is loaded).
-register_benchmark("Futrell2018", "brainalign.benchmarks.futrell2018:Futrell2018",
-                   "behavioral alignment: per-word surprisal vs mean self-paced reading time (Natural Stories)")
-register_benchmark("Futrell2018-encoding", "brainalign.benchmarks.futrell2018:Futrell2018Encoding",
-                   "layer-wise: cross-validated regression of reading times on each layer's word activations")
-register_benchmark("Pereira2018", "brainalign.benchmarks.pereira2018:Pereira2018",
-                   "fMRI, 243 + 384 sentences, linear predictivity (OLS, 10 shuffle splits), mean of the experiments")
-register_benchmark("Blank2014", "brainalign.benchmarks.blank2014:Blank2014",
-                   "fMRI fROIs, 8 Natural Stories, TR fragments, linear predictivity")
-register_benchmark("Wehbe2014", "brainalign.benchmarks.wehbe2014:Wehbe2014",
-                   "fMRI, Harry Potter ch. 9, PCA + TR averaging + delays + ridge, 4-fold CV by run")
+    return benchmark_class(name)(**kwargs)

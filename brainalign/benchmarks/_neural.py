@@ -1,4 +1,4 @@
-"""Shared machinery of the layer-wise fMRI benchmarks (Pereira2018, Blank2014): stimuli, extraction, alignment."""
+"""Shared machinery of the layer-wise fMRI benchmarks (Pereira2018, Blank2014): options, features, scoring."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..encoding import linear_predictivity, ridge_predictivity
+from .base import Benchmark, Ceiling
 
 METRICS = ("linear", "ridge")
 
@@ -27,13 +27,20 @@ def metric_options(metric: str, *, correlation: str, precision: str, device: Any
             "ridge_splits": ridge_splits}
 
 
+def metric_ceiling(benchmark: type[Benchmark], metric: str, published: Ceiling | None = None) -> Ceiling:
+    """The published (linear-metric) ceiling, or none for the ridge metric, whose ceilings are not published."""
+    if metric == "linear":
+        return benchmark.published_ceiling if published is None else published
+    return Ceiling.none(f"Brain-Score publishes no ceiling for the {metric} metric of {benchmark.name}")
+
+
 def layer_features(acts: xr.DataArray, item_ids: list[str] | np.ndarray) -> dict[str, np.ndarray]:
     """Per-layer feature matrices for the given items, in that order.
 
     Parameters
     ----------
     acts : xarray.DataArray, dims ("layer", "item", "unit")
-        From :func:`brainalign.extraction.extract_activations`.
+        From :func:`brainalign.activations.extract_activations`.
     item_ids : sequence of str, shape [n_items]
 
     Returns
@@ -58,19 +65,6 @@ def layer_features(acts: xr.DataArray, item_ids: list[str] | np.ndarray) -> dict
     return {str(layer): np.asarray(values[i][pos], dtype=np.float64) for i, layer in enumerate(acts["layer"].values)}
 
 
-def extract(model: Any, passages: list[list[str]], item_ids: list[str], **kwargs: Any) -> xr.DataArray:
-    """Run :func:`brainalign.extraction.extract_activations` (imported lazily)."""
-    from ..extraction import extract_activations
-
-    return extract_activations(model, passages, item_ids=item_ids, **kwargs)
-
-
-def provenance(acts: xr.DataArray, data: xr.DataArray) -> dict[str, Any]:
-    """Model and data identity for :class:`brainalign.results.BenchmarkResult`."""
-    return {"model_id": acts.attrs.get("model_id", ""), "model_revision": acts.attrs.get("model_revision", ""),
-            "data_checksum": data.attrs.get("sha1", "")}
-
-
 def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], *, metric: str = "linear",
                  ridge_splits: int = 10, **metric_kw: Any):
     """Linear predictivity of every layer on one assembly (targets in ``item_ids`` order).
@@ -91,8 +85,11 @@ def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], *,
 
     Returns
     -------
-    brainalign.encoding.EncodingResult
+    brainalign.encoding.predictivity.EncodingResult
     """
+    # torch (through the encoding fits) is imported when scoring, not when the benchmarks are listed
+    from ..encoding.predictivity import linear_predictivity, ridge_predictivity
+
     feats = layer_features(acts, item_ids)
     ids = np.asarray(data["stimulus_id"].values).astype(str)
     pos = pd.Index(ids).get_indexer(np.asarray(item_ids).astype(str))
@@ -104,3 +101,13 @@ def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], *,
     if metric != "linear":
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     return linear_predictivity(feats, targets, stimulus_ids=sids, **metric_kw)
+
+
+def recompute_extrapolation_ceiling(data: xr.DataArray, subject_coord: str, *, n_bootstraps: int,
+                                    progress: bool, **ceiling_kw: Any):
+    """Brain-Score's subject-extrapolation ceiling of one assembly (:func:`brainalign.encoding.extrapolation_ceiling`)."""
+    from ..encoding.ceilings import extrapolation_ceiling  # torch: imported when recomputing, not when listing
+
+    data = data.transpose("presentation", "neuroid")
+    return extrapolation_ceiling(data.values, data[subject_coord].values, stimulus_ids=data["stimulus_id"].values,
+                                 n_bootstraps=n_bootstraps, progress=progress, **ceiling_kw)

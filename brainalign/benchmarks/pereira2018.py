@@ -15,67 +15,86 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..ceilings import PUBLISHED_CEILINGS
+from .._docs import fill_doc
 from ..data.pereira2018 import EXPERIMENTS, experiment_data, load_pereira2018, passage_stimuli
-from ..results import BenchmarkResult, normalize
-from ._neural import extract, metric_options, provenance, score_layers
+from ..scores.result import BenchmarkResult
+from ..scores.table import normalize
+from . import register_benchmark
+from ._neural import metric_ceiling, metric_options, recompute_extrapolation_ceiling, score_layers
+from .base import Benchmark, Ceiling, Stimuli, layer_provenance
+
+_SOURCE = "Brain-Score's Pereira2018 benchmark test (brain-score/language, benchmarks/pereira2018/test.py)"
+
+#: Each experiment's ceiling as Brain-Score stores it (its S3 ceiling files, asserted by its tests).
+EXPERIMENT_CEILINGS = {
+    "243sentences": Ceiling(0.35378928, _SOURCE),
+    "384sentences": Ceiling(0.36343748, _SOURCE),
+}
 
 
-class Pereira2018:
+def _mean_ceiling(experiments: tuple[str, ...]) -> Ceiling:
+    value = float(np.mean([EXPERIMENT_CEILINGS[e].value for e in experiments]))
+    return Ceiling(value, f"mean of the ceilings of {', '.join(experiments)}: {_SOURCE}",
+                   "the paper's Table 6 prints the mean of both rounded, 0.359")
+
+
+@register_benchmark
+@fill_doc
+class Pereira2018(Benchmark):
     """The Pereira2018 benchmark (both experiments).
 
     Parameters
     ----------
-    data_home : path-like, optional
-        Data home for the assembly download (:mod:`brainalign.datahome`).
+    %(data_home)s
     assembly : xarray.DataArray, optional
-        Use this assembly (dims presentation × neuroid, Brain-Score coords) instead of loading it.
-    experiments : sequence of str
+        Use this assembly (dims presentation x neuroid, Brain-Score's coords) instead of loading
+        ``Pereira2018.language``.
+    experiments : tuple of str
         Which experiments to score (default both).
-    correlation, precision, device
-        Passed to :func:`brainalign.encoding.linear_predictivity`.
-    metric : {"linear", "ridge"}
-        The paper's ``linear_pearsonr`` (default) or Brain-Score's newer ``ridge_pearsonr`` (one alpha from
-        ``logspace(-3, 3, 7)`` by efficient LOO, GroupKFold over stories). The published ceilings are the linear
-        metric's; Brain-Score's ridge ceilings are not published as numbers, so with ``metric="ridge"`` the ceiling
-        is NaN (normalized scores NaN).
+    %(correlation)s
+    %(precision)s
+    %(device)s
+    %(metric)s
     ridge_splits : int
         GroupKFold folds of the ridge metric (Brain-Score: 10).
+    %(extraction_kwargs)s
     """
 
     name = "Pereira2018"
+    description = "fMRI, 243 + 384 sentences, linear predictivity (OLS, 10 shuffle splits), mean of the experiments"
+    label = "Pereira2018 brain alignment (r)"
+    datasets = ("pereira2018",)
+    published_ceiling = _mean_ceiling(EXPERIMENTS)
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, assembly: xr.DataArray | None = None,
                  experiments: tuple[str, ...] = EXPERIMENTS, correlation: str = "pearsonr",
                  precision: str = "float64", device: Any = "auto", metric: str = "linear",
-                 ridge_splits: int = 10) -> None:
+                 ridge_splits: int = 10, extraction_kwargs: dict[str, Any] | None = None) -> None:
         self.metric_kw = metric_options(metric, correlation=correlation, precision=precision, device=device,
                                         ridge_splits=ridge_splits)
-        self.assembly = load_pereira2018(data_home=data_home) if assembly is None else assembly
         self.experiments = tuple(experiments)
+        unknown = [e for e in self.experiments if e not in EXPERIMENTS]
+        if unknown or not self.experiments:
+            raise ValueError(f"experiments must be a non-empty subset of {EXPERIMENTS}, got {experiments!r}")
+        super().__init__(ceiling=metric_ceiling(type(self), metric, _mean_ceiling(self.experiments)),
+                         extraction_kwargs=extraction_kwargs)
+        self.assembly = load_pereira2018(data_home=data_home) if assembly is None else assembly
         self.data = {exp: experiment_data(self.assembly, exp) for exp in self.experiments}
         for d in self.data.values():
             d.attrs.setdefault("sha1", self.assembly.attrs.get("sha1", ""))
-        self.ceilings = {exp: PUBLISHED_CEILINGS[f"Pereira2018.{exp}"] if metric == "linear" else float("nan")
+        self.ceilings = {exp: metric_ceiling(type(self), metric, EXPERIMENT_CEILINGS[exp]).value
                          for exp in self.experiments}
-        self.ceiling = float(np.mean(list(self.ceilings.values())))
         self.metric = metric
 
     @property
-    def stimuli(self) -> dict[str, Any]:
-        """``passages`` (list of sentence lists, all experiments) and ``item_ids`` (flattened ``stimulus_id``)."""
+    def stimuli(self) -> Stimuli:
+        """Sentences per passage (all experiments), items = ``stimulus_id``."""
         passages, ids = [], []
         for exp in self.experiments:
             p, i, _ = passage_stimuli(self.data[exp])
             passages += p
             ids += i
-        return {"passages": passages, "item_ids": ids}
-
-    def score(self, model: Any, **extract_kw: Any) -> BenchmarkResult:
-        """Extract every layer's activations for the sentences (passage context) and score them."""
-        stim = self.stimuli
-        acts = extract(model, stim["passages"], stim["item_ids"], **extract_kw)
-        return self.score_activations(acts, getattr(model, "name", str(model)))
+        return Stimuli(passages, ids)
 
     def score_activations(self, acts: xr.DataArray, model_name: str) -> BenchmarkResult:
         """Score precomputed activations.
@@ -105,7 +124,20 @@ class Pereira2018:
         layers = list(per_exp[self.experiments[0]]["scores"])
         layer_scores = {k: float(np.mean([per_exp[e]["scores"][k] for e in self.experiments])) for k in layers}
         bs_norm = {k: float(np.mean([per_exp[e]["normalized"][k] for e in self.experiments])) for k in layers}
-        details = {"experiments": per_exp, "brainscore_normalized": bs_norm,
-                   "metric": dict(self.metric_kw)}
-        return BenchmarkResult.from_layer_scores(self.name, model_name, layer_scores, self.ceiling, details=details,
-                                                 provenance=provenance(acts, self.assembly))
+        details = {"experiments": per_exp, "brainscore_normalized": bs_norm, "metric": dict(self.metric_kw)}
+        return self.result(model_name, layer_scores, details=details,
+                           provenance=layer_provenance(acts, self.assembly.attrs.get("sha1", "")))
+
+    def recompute_ceiling(self, experiment: str, *, n_bootstraps: int = 100, max_subsets: int = 10,
+                          n_holdouts: int = 5, progress: bool = True):
+        """Recompute an experiment's ceiling as Brain-Score's ``ceiling_packaging.py`` does: 10 random subject subsets
+        per subject count, 5 held-out subjects drawn with replacement per subset, this benchmark's metric.
+
+        Returns
+        -------
+        brainalign.encoding.ceilings.CeilingResult
+        """
+        kw = {k: v for k, v in self.metric_kw.items() if k in ("correlation", "precision", "device")}
+        return recompute_extrapolation_ceiling(self.data[experiment], "subject", n_bootstraps=n_bootstraps,
+                                               progress=progress, max_subsets=max_subsets, n_holdouts=n_holdouts,
+                                               metric_kw=kw)

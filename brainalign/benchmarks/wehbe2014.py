@@ -10,12 +10,12 @@ Per layer and subject:
    z-scored over the kept TRs, the BOLD per run;
 5. 4-fold CV, one fold per run; ``skip`` = 5 training TRs on each side of the test run are left out;
 6. ridge without intercept, per-voxel lambda in 10^-6 … 10^9 by inner 10-fold ``1 − R²``
-   (:func:`brainalign.encoding.ridge_cv_predict`);
+   (:func:`brainalign.encoding.ridge_cv.ridge_cv_predict`, himalaya's solver);
 7. Pearson r per voxel on the test run, averaged over folds, then over language voxels, then over subjects.
 
 Unknowns (paper.md D6): the context length per word, token pooling and the exact TR trimming the paper used; its
 language-voxel mask (Toneva & Wehbe's ``HP_subj_roi_inds.npy``) is replaced by AAL language regions
-(:data:`brainalign.data.wehbe2014.LANGUAGE_ROIS`). The published ceiling 0.104 is the paper's; its procedure is unknown.
+(:data:`brainalign.data.wehbe2014.LANGUAGE_ROIS`). The ceiling 0.104 is the paper's (Table 6); its procedure is unknown.
 """
 
 from __future__ import annotations
@@ -24,15 +24,17 @@ import os
 from typing import Any
 
 import numpy as np
-import torch
 import xarray as xr
 
-from ..ceilings import PUBLISHED_CEILINGS
+from .._docs import fill_doc
 from ..data.wehbe2014 import SUBJECTS, TR_SECONDS, WehbeSubject, load_wehbe2014
-from ..encoding import correlate, normalized_targets, ridge_cv_predict
-from ..results import BenchmarkResult
-from ._neural import extract, layer_features
+from ..encoding.correlation import pearson_r
+from ..scores.result import BenchmarkResult
+from . import register_benchmark
+from ._neural import layer_features
+from .base import Benchmark, Ceiling, Stimuli, layer_provenance
 
+#: The pipeline's lambda grid, 10^-6 ... 10^9.
 WEHBE_ALPHAS = tuple(10.0 ** np.arange(-6, 10))
 
 
@@ -93,27 +95,37 @@ def _zscore(a: np.ndarray) -> np.ndarray:
     return (a - a.mean(0)) / np.where(sd > 0, sd, 1.0)
 
 
-class Wehbe2014:
+@register_benchmark
+@fill_doc
+class Wehbe2014(Benchmark):
     """The Wehbe2014 benchmark (paper App. C.1 pipeline).
 
     Parameters
     ----------
-    data_home : path-like, optional
+    %(data_home)s
     subjects : tuple of int
         CMU subject numbers (1-8).
     data : list of WehbeSubject, optional
         Use these instead of loading the CMU files.
     n_components, n_delays, trim, skip, alphas, inner_folds
         Pipeline settings (defaults as in the paper's code).
-    device : str
+    %(device)s
+    %(extraction_kwargs)s
     """
 
     name = "Wehbe2014"
+    description = "fMRI, Harry Potter ch. 9, PCA + TR averaging + delays + ridge, 4-fold CV by run"
+    label = "Wehbe2014 brain alignment (r)"
+    datasets = ("wehbe2014",)
+    published_ceiling = Ceiling(0.104, "the paper's Table 6 (Aw et al. 2024), computed by its authors \"using a "
+                                       "similar procedure\" to Brain-Score's; the procedure is not published")
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, subjects: tuple[int, ...] = SUBJECTS,
                  data: list[WehbeSubject] | None = None, n_components: int = 10, n_delays: int = 4,
                  trim: tuple[int, int] = (20, 15), skip: int = 5, alphas: tuple[float, ...] = WEHBE_ALPHAS,
-                 inner_folds: int = 10, device: Any = "auto") -> None:
+                 inner_folds: int = 10, device: Any = "auto",
+                 extraction_kwargs: dict[str, Any] | None = None) -> None:
+        super().__init__(extraction_kwargs=extraction_kwargs)
         self.subjects = load_wehbe2014(subjects, data_home=data_home) if data is None else list(data)
         if not self.subjects:
             raise ValueError("no subjects")
@@ -121,7 +133,6 @@ class Wehbe2014:
         for s in self.subjects[1:]:
             if not (np.array_equal(s.tr_times, ref.tr_times) and np.array_equal(s.runs, ref.runs)):
                 raise ValueError("subjects have different TR timings; score them separately")
-        self.ceiling = PUBLISHED_CEILINGS["Wehbe2014"]
         self.settings = dict(n_components=n_components, n_delays=n_delays, trim=tuple(trim), skip=skip,
                              alphas=tuple(alphas), inner_folds=inner_folds)
         self.device = device
@@ -129,7 +140,7 @@ class Wehbe2014:
         self.keep = kept_trs(ref.runs, self.settings["trim"])
 
     @property
-    def stimuli(self) -> dict[str, Any]:
+    def stimuli(self) -> Stimuli:
         """``passages`` (the words of each run; words outside any TR form a passage of their own run's neighbour)
         and ``item_ids`` (``"w0000"`` …)."""
         ref = self.subjects[0]
@@ -143,13 +154,7 @@ class Wehbe2014:
             idx = np.flatnonzero(word_run == r)
             passages.append([str(w) for w in ref.words[idx]])
             ids.extend(f"w{i:04d}" for i in idx)
-        return {"passages": passages, "item_ids": ids}
-
-    def score(self, model: Any, **extract_kw: Any) -> BenchmarkResult:
-        """Extract per-word activations of every layer (context growing within each run) and score them."""
-        stim = self.stimuli
-        acts = extract(model, stim["passages"], stim["item_ids"], **extract_kw)
-        return self.score_activations(acts, getattr(model, "name", str(model)))
+        return Stimuli(passages, ids)
 
     def folds(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(train, test) TR positions: one fold per run, over kept TRs, minus ``skip`` training TRs at the borders."""
@@ -167,6 +172,8 @@ class Wehbe2014:
     def layer_subject_scores(self, word_feats: np.ndarray) -> dict[int, float]:
         """Mean r over language voxels per subject, for one layer's per-word features [n_words, d]."""
         from sklearn.decomposition import PCA
+
+        from ..encoding.ridge_cv import ridge_cv_predict  # himalaya: imported when scoring, not when listing
 
         st = self.settings
         ref = self.subjects[0]
@@ -193,16 +200,16 @@ class Wehbe2014:
             for (train, test), X in zip(folds, fold_feats):
                 pred, _ = ridge_cv_predict(X[train], Y[train], X[test], alphas=st["alphas"], cv=st["inner_folds"],
                                            fit_intercept=False, device=self.device)
-                yt = torch.as_tensor(Y[test])
-                rs.append(correlate(torch.as_tensor(pred), normalized_targets(yt)).numpy())
+                rs.append(pearson_r(pred, Y[test]))
             per_voxel = np.nanmean(np.stack(rs), axis=0)
             out[subj.subject] = float(np.nanmean(per_voxel))
         return out
 
     def score_activations(self, acts: xr.DataArray, model_name: str) -> BenchmarkResult:
         """Score precomputed per-word activations (dims layer × item × unit, items ``"w0000"`` …)."""
-        feats = layer_features(acts, self.stimuli["item_ids"])
-        order = np.argsort([int(i[1:]) for i in self.stimuli["item_ids"]])
+        item_ids = self.stimuli.item_ids
+        feats = layer_features(acts, item_ids)
+        order = np.argsort([int(i[1:]) for i in item_ids])
         per_layer, per_subject = {}, {}
         for layer, X in feats.items():
             X = X[order]  # back to word order
@@ -212,7 +219,5 @@ class Wehbe2014:
         details = {"per_subject": per_subject, "settings": {k: list(v) if isinstance(v, tuple) else v
                                                             for k, v in self.settings.items()},
                    "language_rois": "AAL approximation (brainalign.data.wehbe2014.LANGUAGE_ROIS)"}
-        prov = {"model_id": acts.attrs.get("model_id", ""), "model_revision": acts.attrs.get("model_revision", ""),
-                "data_checksum": ",".join(s.sha1 for s in self.subjects if s.sha1)}
-        return BenchmarkResult.from_layer_scores(self.name, model_name, per_layer, self.ceiling, details=details,
-                                                 provenance=prov)
+        return self.result(model_name, per_layer, details=details,
+                           provenance=layer_provenance(acts, [s.sha1 for s in self.subjects]))

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..fetch import fetch_file
+from .._docs import fill_doc
+from .fetch import fetch_file
 
 def _engine() -> str:
     """netCDF4 when installed (pinned), else h5netcdf (which needs h5py or pyfive)."""
@@ -74,6 +75,7 @@ ASSEMBLIES: dict[str, AssemblySpec] = {spec.identifier: spec for spec in [
 ]}
 
 
+@fill_doc
 def fetch_assembly(identifier: str, *, data_home: str | os.PathLike | None = None, progress: bool = True) -> Path:
     """Local path of a Brain-Score assembly file, downloading and sha1-checking it if needed.
 
@@ -81,17 +83,15 @@ def fetch_assembly(identifier: str, *, data_home: str | os.PathLike | None = Non
     ----------
     identifier : str
         A key of :data:`ASSEMBLIES`.
-    data_home : path-like, optional
-        Overrides the data-home lookup.
-    progress : bool
-        Download progress bar.
+    %(data_home)s
+    %(progress)s
 
     Raises
     ------
     KeyError
         Unknown identifier.
-    brainalign.fetch.ChecksumError, brainalign.datahome.DataNotFoundError
-        See :func:`brainalign.fetch.fetch_file`.
+    brainalign.data.fetch.ChecksumError, brainalign.data.fetch.DataNotFoundError
+        See :func:`brainalign.data.fetch.fetch_file`.
     """
     if identifier not in ASSEMBLIES:
         raise KeyError(f"unknown assembly {identifier!r}; known: {', '.join(ASSEMBLIES)}")
@@ -169,6 +169,7 @@ def write_assembly(da: xr.DataArray, path: str | os.PathLike) -> Path:
     return path
 
 
+@fill_doc
 def load_assembly(identifier: str, *, data_home: str | os.PathLike | None = None,
                   multi_index: bool = False) -> xr.DataArray:
     """Fetch (if needed) and open a Brain-Score assembly by identifier.
@@ -177,7 +178,7 @@ def load_assembly(identifier: str, *, data_home: str | os.PathLike | None = None
     ----------
     identifier : str
         ``"Pereira2018.language"``, ``"Pereira2018.auditory"`` or ``"Blank2014.fROI"``.
-    data_home : path-like, optional
+    %(data_home)s
     multi_index : bool
         See :func:`open_assembly`.
 

@@ -12,11 +12,18 @@ import os
 import numpy as np
 import xarray as xr
 
+from .._docs import fill_doc
 from .assemblies import load_assembly
 
 
+@fill_doc
 def load_blank2014(*, data_home: str | os.PathLike | None = None) -> xr.DataArray:
-    """The Brain-Score ``Blank2014.fROI`` assembly, dims ``("presentation", "neuroid")``."""
+    """The Brain-Score ``Blank2014.fROI`` assembly, dims ``("presentation", "neuroid")``.
+
+    Parameters
+    ----------
+    %(data_home)s
+    """
     return load_assembly("Blank2014.fROI", data_home=data_home)
 
 

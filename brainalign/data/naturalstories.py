@@ -2,7 +2,7 @@
 
 :func:`load_targets` returns one row per word of the 10 stories (10,256 rows, story order) in the layout of Brain-Score's
 ``Futrell2018`` presentations, with the per-word mean reading time that Brain-Score uses as its target. The table is
-taken from the first source available, each verified by its sha1 (:func:`brainalign.fetch.fetch_file`):
+taken from the first source available, each verified by its sha1 (:func:`brainalign.data.fetch.fetch_file`):
 
 1. ``<data home>/naturalstories/futrell2018_brainscore_targets.tsv``, a derived file of a local mirror such as
    ``../shared/data`` (not downloadable; see data-sources.md);
@@ -31,9 +31,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-from ..datahome import DataNotFoundError
-from ..fetch import ChecksumError, fetch_file, file_hash
+from .._docs import fill_doc
+from .fetch import DataNotFoundError, fetch_file
 
 DATASET = "naturalstories"
 TARGETS_FILE = "futrell2018_brainscore_targets.tsv"
@@ -66,18 +67,17 @@ def _read_tsv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", quoting=3, keep_default_na=False, na_values=[""])
 
 
-def load_targets(data_home: str | os.PathLike | None = None, *, source: str = "auto",
+@fill_doc
+def load_targets(*, data_home: str | os.PathLike | None = None, source: str = "auto",
                  progress: bool = True) -> pd.DataFrame:
     """The Futrell2018 word table (see the module docstring), 10,256 rows in story order.
 
     Parameters
     ----------
-    data_home : path-like, optional
-        Data home (default ``$BRAINALIGN_DATA`` or the user cache; see :mod:`brainalign.datahome`).
+    %(data_home)s
     source : {"auto", "targets", "assembly", "github"}
         Force one source; ``"auto"`` tries them in the order of the module docstring.
-    progress : bool
-        Download progress bars.
+    %(progress)s
 
     Returns
     -------
@@ -124,7 +124,7 @@ def _from_targets_file(data_home: Any, progress: bool) -> pd.DataFrame:
 
 
 def _from_assembly(data_home: Any, progress: bool) -> pd.DataFrame:
-    rts = load_subject_rts(data_home, progress=progress)
+    rts = load_subject_rts(data_home=data_home, progress=progress)
     values = rts.values.astype(float)
     n = np.isfinite(values).sum(1)
     pres = {k: rts[k].values for k in ("stimulus_id", "story_id", "word_id", "word", "sentence_id",
@@ -209,8 +209,14 @@ def build_targets(stories: pd.DataFrame, wordinfo: pd.DataFrame) -> pd.DataFrame
     return df[TARGET_COLUMNS]
 
 
-def load_subject_rts(data_home: str | os.PathLike | None = None, *, progress: bool = True) -> "xarray.DataArray":  # noqa: F821
+@fill_doc
+def load_subject_rts(*, data_home: str | os.PathLike | None = None, progress: bool = True) -> xr.DataArray:
     """Per-subject reading times, Brain-Score's ``assy_Futrell2018.nc`` (downloaded with its sha1 if needed).
+
+    Parameters
+    ----------
+    %(data_home)s
+    %(progress)s
 
     Returns
     -------
@@ -224,8 +230,6 @@ def load_subject_rts(data_home: str | os.PathLike | None = None, *, progress: bo
     DataNotFoundError
         Not in the data home and not downloadable (offline mode or no network).
     """
-    import xarray as xr
-
     path = fetch_file(DATASET, ASSEMBLY_FILE, urls=ASSEMBLY_URLS, known_hash=f"sha1:{ASSEMBLY_SHA1}",
                       data_home=data_home, progress=progress)
     da = xr.open_dataarray(path).load()
@@ -240,5 +244,5 @@ def data_sha1(df: pd.DataFrame) -> str:
     return str(df.attrs.get("sha1", ""))
 
 
-__all__ = ["ChecksumError", "DataNotFoundError", "build_targets", "file_hash", "load_subject_rts", "load_targets",
-           "segment_sentences", "word_core"]
+__all__ = ["TARGET_COLUMNS", "build_targets", "data_sha1", "load_subject_rts", "load_targets", "segment_sentences",
+           "word_core"]

@@ -13,17 +13,19 @@ import os
 import numpy as np
 import xarray as xr
 
+from .._docs import fill_doc
 from .assemblies import load_assembly
 
 EXPERIMENTS = ("243sentences", "384sentences")
 
 
+@fill_doc
 def load_pereira2018(*, data_home: str | os.PathLike | None = None, atlas: str = "language") -> xr.DataArray:
     """The Brain-Score ``Pereira2018.<atlas>`` assembly, dims ``("presentation", "neuroid")``.
 
     Parameters
     ----------
-    data_home : path-like, optional
+    %(data_home)s
     atlas : {"language", "auditory"}
     """
     if atlas not in ("language", "auditory"):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fetch import fetch_file, file_hash
+from .fetch import fetch_file, file_hash
 
 BASE_URL = "http://www.cs.cmu.edu/afs/cs/project/theo-73/www/plosone/files/"
 SUBJECTS = tuple(range(1, 9))

@@ -1,21 +1,42 @@
-"""Encoding models: cross-validated linear predictivity of brain data from model activations.
+"""Arrays -> cross-validated fits, correlations and noise ceilings (no models, no files: numbers in, numbers out).
 
 >>> from brainalign.encoding import linear_predictivity
 >>> result = linear_predictivity(features, targets, stimulus_ids=ids)   # doctest: +SKIP
 >>> result.score, result.per_split.shape                                 # doctest: +SKIP
 
-- :func:`linear_predictivity`: Brain-Score's ``linear_pearsonr`` (OLS, 10 ShuffleSplits, Pearson, median, mean).
+- :func:`linear_predictivity`: Brain-Score's ``linear_pearsonr`` (OLS, 10 ShuffleSplits, Pearson, median, mean);
 - :func:`ridge_predictivity`: Brain-Score's ``ridge_pearsonr`` (one alpha by efficient LOO, GroupKFold by story), or
-  per-neuroid alphas.
-- :func:`ridge_cv_predict`: ridge with per-target alphas chosen by inner K-fold (himalaya ``RidgeCV``; Wehbe pipeline).
+  per-neuroid alphas;
+- :func:`ridge_cv_predict`: ridge with per-target alphas by inner K-fold (himalaya; the Wehbe2014 pipeline);
+- :func:`cross_validated_ridge`: grouped ridge of one behavioral target (Futrell2018-encoding);
+- :func:`extrapolation_ceiling`, :func:`split_half_consistency`: noise ceilings from the human data;
+- :func:`pearson_r` (numpy) and :func:`correlate` / :func:`normalized_targets` (torch): Pearson r.
+
+The names are imported on first use, so that ``from brainalign.encoding.correlation import pearson_r`` does not load
+torch (most modules of this stage do).
 """
 
-from .correlation import correlate, normalized_targets
-from .predictivity import (DEFAULT_RIDGE_ALPHAS, EncodingResult, GramMatrix, aggregate, linear_predictivity,
-                           ridge_predictivity)
-from .ridgecv import ridge_cv_predict
-from .splits import group_kfold_splits, shuffle_splits, sort_order
+from __future__ import annotations
 
-__all__ = ["DEFAULT_RIDGE_ALPHAS", "EncodingResult", "GramMatrix", "aggregate", "correlate", "group_kfold_splits",
-           "linear_predictivity", "normalized_targets", "ridge_cv_predict", "ridge_predictivity", "shuffle_splits",
-           "sort_order"]
+from importlib import import_module
+from typing import Any
+
+_PUBLIC = {
+    "pearson_r": "correlation", "correlate": "correlation", "normalized_targets": "correlation",
+    "CORRELATIONS": "correlation",
+    "shuffle_splits": "splits", "group_kfold_splits": "splits", "sort_order": "splits",
+    "DEFAULT_RIDGE_ALPHAS": "predictivity", "EncodingResult": "predictivity", "GramMatrix": "predictivity",
+    "aggregate": "predictivity", "linear_predictivity": "predictivity", "ridge_predictivity": "predictivity",
+    "ridge_cv_predict": "ridge_cv",
+    "cross_validated_ridge": "grouped_ridge", "DEFAULT_RELATIVE_ALPHAS": "grouped_ridge",
+    "CeilingResult": "ceilings", "extrapolation_ceiling": "ceilings", "fit_saturation": "ceilings",
+    "saturation": "ceilings", "spearman_brown": "split_half", "split_half_consistency": "split_half",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

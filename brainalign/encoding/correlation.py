@@ -1,6 +1,11 @@
-"""Pearson r per neuroid between predictions and held-out data (column-wise, batched, torch).
+"""Pearson r: one implementation for numpy arrays, one for torch tensors (per neuroid, batched).
 
-Two definitions, both used by Brain-Score at different times:
+:func:`pearson_r` (numpy, any axis) serves the statistics, the behavioral fits and the tutorial;
+:func:`normalized_targets` + :func:`correlate` (torch) serve the encoding fits, where the held-out targets are
+normalized once per fold and correlated with the predictions of every layer and alpha. torch is imported inside the
+torch functions, so that the numpy one (used by pages that read published tables) does not pay torch's import time.
+
+The torch functions offer two definitions, both used by Brain-Score at different times:
 
 ``"pearsonr"`` (default, the paper's era, Brain-Score before PR #361)
     :func:`scipy.stats.pearsonr` per neuroid: ``r = <x - x̄, y - ȳ> / (‖x - x̄‖ ‖y - ȳ‖)``, clipped to [-1, 1]; NaN when
@@ -13,10 +18,50 @@ Two definitions, both used by Brain-Score at different times:
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 CORRELATIONS = ("pearsonr", "batched")
 _EPS_BATCHED = 1e-8
+
+
+def pearson_r(x: np.ndarray, y: np.ndarray, axis: int = 0) -> np.ndarray | float:
+    """Pearson r along ``axis``, vectorized over the other axes (numpy).
+
+    ``r = sum(xc * yc) / sqrt(sum(xc**2) * sum(yc**2))`` with ``xc``, ``yc`` centred along ``axis``; NaN where a sample
+    is constant.
+
+    Parameters
+    ----------
+    x, y : ndarray, same shape, e.g. [n] or [n, m]
+        Paired observations along ``axis``.
+    axis : int
+        The observation axis.
+
+    Returns
+    -------
+    float (1-D input) or ndarray (the input's shape without ``axis``)
+
+    Raises
+    ------
+    ValueError
+        Different shapes, or fewer than 2 observations.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+    if x.shape[axis] < 2:
+        raise ValueError("need at least 2 observations")
+    xc = x - x.mean(axis=axis, keepdims=True)
+    yc = y - y.mean(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (xc * yc).sum(axis=axis) / np.sqrt((xc ** 2).sum(axis=axis) * (yc ** 2).sum(axis=axis))
+    return float(r) if np.ndim(r) == 0 else r
 
 
 def normalized_targets(y: torch.Tensor, correlation: str = "pearsonr") -> torch.Tensor:
@@ -32,6 +77,8 @@ def normalized_targets(y: torch.Tensor, correlation: str = "pearsonr") -> torch.
     Tensor, shape [n_test, n_neuroids]
         Unit-norm columns (NaN columns where ``y`` is constant and ``correlation="pearsonr"``).
     """
+    import torch
+
     _check(correlation)
     ym = y - y.mean(0, keepdim=True)
     norm = torch.linalg.vector_norm(ym, dim=0, keepdim=True)
@@ -55,6 +102,8 @@ def correlate(pred: torch.Tensor, y_normalized: torch.Tensor, correlation: str =
     -------
     Tensor, shape [..., n_neuroids]
     """
+    import torch
+
     _check(correlation)
     pm = pred - pred.mean(-2, keepdim=True)
     norm = torch.linalg.vector_norm(pm, dim=-2)

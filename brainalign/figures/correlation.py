@@ -9,7 +9,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 
 from .. import stats
-from ..scores import BRAIN_BENCHMARKS
+from ..paper.conventions import BRAIN_BENCHMARKS
 from .style import axis_label, format_p, get_ax, scatter_models, stars
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .. import stats
-from ..scores import BRAIN_BENCHMARKS
+from ..paper.conventions import BRAIN_BENCHMARKS
 from .style import get_ax, scatter_models
 
 

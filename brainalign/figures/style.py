@@ -9,6 +9,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from ..benchmarks import UnknownBenchmarkError, benchmark_class
+
 #: Marker and colour of each model family (others get :data:`OTHER_STYLE`).
 FAMILY_STYLE = {
     "T5": {"marker": "o", "color": "#1f77b4"},
@@ -17,12 +19,9 @@ FAMILY_STYLE = {
 }
 OTHER_STYLE = {"marker": "D", "color": "#2ca02c"}
 
+#: Labels of the wide table's other columns (a benchmark's label comes from its class, ``Benchmark.label``).
 _LABELS = {
     "Average": "Average brain alignment (Pearson r)",
-    "Pereira2018": "Pereira2018 brain alignment (r)",
-    "Blank2014": "Blank2014 brain alignment (r)",
-    "Wehbe2014": "Wehbe2014 brain alignment (r)",
-    "Futrell2018": "Behavioral alignment, Futrell2018 (r)",
     "log_params": "Model size, log$_{10}$(# parameters)",
     "mmlu": "MMLU overall score",
     "bbh": "BBH overall score",
@@ -38,8 +37,14 @@ def set_style(context: str = "notebook") -> None:
 
 
 def axis_label(column: str) -> str:
-    """Human-readable axis label of a wide-table column."""
-    return _LABELS.get(column, column)
+    """Human-readable axis label of a wide-table column: a registered benchmark's ``label``, else a known column's
+    label, else the column name."""
+    if column in _LABELS:
+        return _LABELS[column]
+    try:
+        return benchmark_class(column).label or column
+    except UnknownBenchmarkError:
+        return column
 
 
 def family_style(family: str) -> dict:

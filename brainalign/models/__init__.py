@@ -8,7 +8,8 @@
 ['encoder.block.0', 'encoder.block.1', 'decoder.block.0', 'decoder.block.1']
 
 See :mod:`brainalign.models.language_model` for the layer names, :mod:`brainalign.models.offline` for the two models
-shipped in PyPI packages and the conversion cache (``BRAINALIGN_MODEL_CACHE``).
+shipped in PyPI packages and the conversion cache (``BRAINALIGN_MODEL_CACHE``), and
+:mod:`brainalign.models.catalog` (``models.csv``) for the models known by short name: a new model is one row there.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from .errors import ModelLoadError, NoHiddenStatesError, UnknownModelError
 from .language_model import LanguageModel, find_blocks
 from .loading import explain_load_error, load_model
-from .offline import model_cache_dir
+from .catalog import model_catalog
 from .registry import ModelSpec, resolve
 from .tiny import save_tiny_model, tiny_model, tiny_tokenizer
 
@@ -29,7 +30,7 @@ __all__ = [
     "explain_load_error",
     "find_blocks",
     "load_model",
-    "model_cache_dir",
+    "model_catalog",
     "resolve",
     "save_tiny_model",
     "tiny_model",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import NoHiddenStatesError
+from .errors import ModelLoadError, NoHiddenStatesError
 
 #: Upper bound on a plausible context length; tokenizers without a limit report ~1e30.
 _MAX_SANE_LENGTH = 1_000_000
@@ -152,6 +152,14 @@ class LanguageModel:
         """Dtype of the weights (``torch.float32`` on the CPU by default)."""
         return next(self.hf_model.parameters()).dtype
 
+    def score_info(self) -> dict[str, Any]:
+        """This model's identity columns in a scores table: ``family``, ``pair``, ``instruction_tuned`` and ``params``
+        where the catalog knows them, ``params`` otherwise the parameter count of the loaded network."""
+        out = {k: self.info[k] for k in ("family", "pair", "instruction_tuned", "params") if k in self.info}
+        if "params" not in out and "n_params" in self.info:
+            out["params"] = float(self.info["n_params"])
+        return out
+
     def blocks(self) -> dict[str, list[Any]]:
         """The transformer blocks by stack (see :func:`find_blocks`)."""
         return find_blocks(self.hf_model)
@@ -166,8 +174,6 @@ class LanguageModel:
 def build_language_model(hf_model: Any, tokenizer: Any, *, name: str, model_id: str, revision: str,
                          untrained: bool, info: dict[str, Any], max_length: int | None = None) -> LanguageModel:
     """Wrap a loaded network and tokenizer (checks that both are usable for readout)."""
-    from .errors import ModelLoadError
-
     if not getattr(tokenizer, "is_fast", False):
         raise ModelLoadError(
             f"the tokenizer of {model_id} is a slow (Python) tokenizer; brainalign needs a fast tokenizer for exact "

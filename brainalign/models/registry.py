@@ -1,7 +1,7 @@
 """Short model names -> how to get the weights (catalog row, Hugging Face id, local path or offline package).
 
 :func:`resolve` turns what a user typed into a :class:`ModelSpec`. Lookup order: an existing local directory, a short
-name of :func:`brainalign.catalog.model_catalog` (case-insensitive), a Hugging Face id (``owner/name``). Anything else
+name of :func:`brainalign.models.catalog.model_catalog` (case-insensitive), a Hugging Face id (``owner/name``). Anything else
 raises :class:`~brainalign.models.errors.UnknownModelError` with the closest catalog names.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .catalog import model_catalog
 from .errors import UnknownModelError
 
 
@@ -66,8 +67,6 @@ def resolve(name_or_id: str | os.PathLike) -> ModelSpec:
     UnknownModelError
         Not a directory, not a catalog name and not of the form ``owner/name``.
     """
-    from ..catalog import model_catalog
-
     text = os.fspath(name_or_id)
     path = Path(text).expanduser()
     if path.is_dir():
@@ -89,7 +88,7 @@ def resolve(name_or_id: str | os.PathLike) -> ModelSpec:
     hint = f" Did you mean: {', '.join(lower[c] for c in close)}?" if close else ""
     raise UnknownModelError(
         f"unknown model {text!r}: it is not a directory, not a short name of the catalog and not a Hugging Face id "
-        f"(owner/name).{hint} List the short names with brainalign.catalog.model_catalog() "
+        f"(owner/name).{hint} List the short names with brainalign.models.catalog.model_catalog() "
         f"(or `brainalign models`), pass a Hugging Face id such as 'openai-community/gpt2', or a local directory "
         f"written by save_pretrained()."
     )

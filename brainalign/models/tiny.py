@@ -19,6 +19,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..backend import resolve_device
+from .language_model import LanguageModel, build_language_model
+
 ARCHS = ("llama", "gpt2", "t5")
 
 #: Training text of the tiny tokenizers (original prose; any fixed English text would do).
@@ -128,7 +131,7 @@ def _random_network(config: Any, seed: int) -> Any:
     return net.float().eval()
 
 
-def tiny_model(arch: str = "llama", seed: int = 0, *, device: Any = "cpu") -> "LanguageModel":  # noqa: F821
+def tiny_model(arch: str = "llama", seed: int = 0, *, device: Any = "cpu") -> LanguageModel:
     """A tiny random-init language model with an offline tokenizer.
 
     Parameters
@@ -145,9 +148,6 @@ def tiny_model(arch: str = "llama", seed: int = 0, *, device: Any = "cpu") -> "L
     LanguageModel
         ``name = "tiny-<arch>"``, ``revision = "tiny-seed<seed>"``, ``max_length = 4096`` (a whole Natural Stories story fits; 512 for T5, as real T5 tokenizers).
     """
-    from ..backend import resolve_device
-    from .language_model import build_language_model
-
     tok = tiny_tokenizer(arch)
     net = _random_network(tiny_config(arch, tok), seed).to(resolve_device(device))
     return build_language_model(net, tok, name=f"tiny-{arch}", model_id=f"tiny-{arch}", revision=f"tiny-seed{seed}",

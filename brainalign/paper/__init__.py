@@ -14,7 +14,14 @@ a citation header in ``#`` comment lines:
 ``published_statistics``           headline statistics as printed in the text and figure panels
 =================================  ===================================================================================
 
-:func:`load_paper_scores` turns Tables 5, 6, 7, 9 and 10 into the tidy scores format of :mod:`brainalign.scores`.
+:func:`load_paper_scores` turns Tables 5, 6, 7, 9 and 10 into the tidy scores format of :mod:`brainalign.scores`;
+importing this package registers it as the scores source ``"paper"`` (``brainalign.load_scores("paper")``).
+The paper's grouping of benchmarks is in :mod:`brainalign.paper.conventions`.
+
+The ceilings in Tables 6 and 10 are printed rounded (0.359, 0.210, 0.104, 0.858); the published rows are normalized
+by these printed values, as the paper's figures are. Fresh scores are normalized by the values each benchmark
+declares (``Benchmark.ceiling``: Brain-Score's unrounded 0.35378928 / 0.36343748, 0.21026591, and 0.104 and 0.858
+where nothing more precise is published); ``tests/paper/test_tables.py`` checks that those round to the printed ones.
 """
 
 from __future__ import annotations
@@ -24,11 +31,14 @@ from importlib import resources
 
 import pandas as pd
 
-from ..results import normalize
-from ..scores import BEHAVIOR_BENCHMARKS, BRAIN_BENCHMARKS, validate_scores
+from ..models.catalog import model_catalog
+from ..scores.sources import register_source
+from ..scores.table import normalize, validate_scores
+from .conventions import BEHAVIOR_BENCHMARKS, BRAIN_BENCHMARKS, PAPER_BENCHMARKS
 from .provenance import provenance_note
 
-__all__ = ["TABLES", "CITATION", "load_table", "load_paper_scores", "published_value", "provenance_note"]
+__all__ = ["BEHAVIOR_BENCHMARKS", "BRAIN_BENCHMARKS", "CITATION", "PAPER_BENCHMARKS", "TABLES", "load_paper_scores",
+           "load_table", "provenance_note", "published_value"]
 
 #: Short name -> CSV file of each shipped table.
 TABLES = {
@@ -96,16 +106,14 @@ def load_paper_scores() -> pd.DataFrame:
     One row per (model, benchmark) for the 33 models of Table 5 (25 main + 8 GPT-2) on Pereira2018, Blank2014,
     Wehbe2014 (Table 5, ceilings from Table 6) and Futrell2018 (Table 9, ceiling from Table 10): 132 rows. ``score``
     is the published raw Pearson r; ``normalized`` is score / ceiling clipped to [0, 1]. Identity columns come from
-    the model catalog (:func:`brainalign.catalog.model_catalog`), model properties ``mmlu``, ``bbh``, ``nwp_loss``
+    the model catalog (:func:`brainalign.models.catalog.model_catalog`), model properties ``mmlu``, ``bbh``, ``nwp_loss``
     from Table 7 (NaN for vanilla models, for which the paper publishes none). ``source`` is ``"paper"``.
 
     Returns
     -------
     pandas.DataFrame
-        A validated scores table (:func:`brainalign.scores.validate_scores`).
+        A validated scores table (:func:`brainalign.scores.table.validate_scores`).
     """
-    from ..catalog import model_catalog
-
     brain = load_table("table5").melt(id_vars="model", value_vars=list(BRAIN_BENCHMARKS), var_name="benchmark",
                                       value_name="score")
     behavior = load_table("table9").melt(id_vars="model", value_vars=list(BEHAVIOR_BENCHMARKS),
@@ -133,3 +141,6 @@ def load_paper_scores() -> pd.DataFrame:
     bench_order = {b: i for i, b in enumerate((*BRAIN_BENCHMARKS, *BEHAVIOR_BENCHMARKS))}
     rows = rows.sort_values(["model", "benchmark"], key=lambda s: s.map(order if s.name == "model" else bench_order))
     return validate_scores(rows.reset_index(drop=True))
+
+
+register_source("paper", load_paper_scores)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from brainalign import bookbuild
+from brainalign.book import build as bookbuild
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("BRAINALIGN_BOOK_HTML", ROOT / "_build" / "html"))

@@ -1,0 +1,110 @@
+"""Futrell2018-encoding: which layers carry reading-time information (layer-wise; not in the paper).
+
+Each story is a passage and each word an item of :func:`brainalign.activations.extract_activations` (the context
+grows within a story, as Brain-Score presents stories), and the scored words' reading times are regressed on each
+layer's activations with cross-validated ridge, leave one story out (:mod:`brainalign.encoding.grouped_ridge`); raw
+score per layer = Pearson r of the held-out predictions within each held-out story, averaged over the 10 folds;
+normalized by Futrell2018's ceiling (which was estimated for the correlation over the whole corpus, so the normalized
+encoding score is indicative only).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .._docs import fill_doc
+from ..encoding.grouped_ridge import DEFAULT_RELATIVE_ALPHAS, cross_validated_ridge
+from ..scores.result import BenchmarkResult
+from . import register_benchmark
+from ._futrell import NaturalStoriesBenchmark
+from .base import Stimuli, layer_provenance
+
+
+@register_benchmark
+@fill_doc
+class Futrell2018Encoding(NaturalStoriesBenchmark):
+    """Layer-wise: cross-validated ridge of reading times on each layer's word activations (module docstring).
+
+    Parameters
+    ----------
+    %(data_home)s
+    ceiling : "published", "recompute" or float
+    target : str
+    n_splits : int, optional
+        GroupKFold folds over stories (default 10 = leave one story out).
+    relative_alphas : array-like, optional
+        Ridge penalty grid (see :mod:`brainalign.encoding.grouped_ridge`).
+    %(extraction_kwargs)s
+    """
+
+    name = "Futrell2018-encoding"
+    description = "layer-wise: cross-validated regression of reading times on each layer's word activations"
+    label = "Reading times from activations, Futrell2018-encoding (r)"
+
+    def __init__(self, *, data_home: str | os.PathLike | None = None, ceiling: str | float = "published",
+                 target: str = "mean_rt_2016", n_splits: int | None = None, relative_alphas: Any = None,
+                 extraction_kwargs: dict[str, Any] | None = None) -> None:
+        super().__init__(data_home=data_home, ceiling=ceiling, target=target, extraction_kwargs=extraction_kwargs)
+        self.n_splits = n_splits
+        self.relative_alphas = np.asarray(DEFAULT_RELATIVE_ALPHAS if relative_alphas is None else relative_alphas)
+
+    @property
+    def stimuli(self) -> Stimuli:
+        """One passage per story (its words), items = ``stimulus_id``."""
+        t = self.table
+        passages = [g["word"].astype(str).tolist() for _, g in t.groupby("story_id", sort=True)]
+        ids = t.sort_values(["story_id", "word_id"])["stimulus_id"].astype(int).tolist()
+        return Stimuli(passages, ids)
+
+    @fill_doc
+    def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> BenchmarkResult:
+        """Extract word activations (one passage per story) and :meth:`score_activations`.
+
+        Parameters
+        ----------
+        %(model)s
+        %(batch_size)s
+        %(progress)s
+        """
+        t0 = time.perf_counter()
+        result = super().score(model, batch_size=batch_size, progress=progress)
+        result.details["extraction_seconds"] = time.perf_counter() - t0 - result.details["seconds"]
+        return result
+
+    def score_activations(self, acts: xr.DataArray, model_name: str) -> BenchmarkResult:
+        """Score activations ``[layer, item, unit]`` whose ``item`` coordinate holds the words' ``stimulus_id``.
+
+        Returns
+        -------
+        BenchmarkResult
+            Layer-wise; ``raw`` = best layer's r; ``details``: ``fold_r`` and ``alphas`` per layer, ``seconds``.
+        """
+        t = self.table
+        if set(acts.dims) != {"layer", "item", "unit"}:
+            raise ValueError(f"activations must have dims (layer, item, unit); got {acts.dims}")
+        wanted = t["stimulus_id"].to_numpy()[self.mask]
+        items = np.asarray(acts["item"].values)
+        pos = {int(v): k for k, v in enumerate(items)}
+        missing = [s for s in wanted[:50] if int(s) not in pos]
+        if missing or len(pos) < len(wanted):
+            raise ValueError(f"the activations lack scored words (item ids = stimulus_id 1..{len(t)}); first missing: "
+                             f"{missing[:5]}")
+        idx = np.array([pos[int(s)] for s in wanted])
+        y = self.targets[self.mask]
+        groups = t["story_id"].to_numpy()[self.mask]
+        t0 = time.perf_counter()
+        scores, fold_r, alphas = {}, {}, {}
+        values = acts.transpose("layer", "item", "unit").values
+        for k, layer in enumerate(acts["layer"].values):
+            res = cross_validated_ridge(values[k][idx], y, groups, n_splits=self.n_splits,
+                                        relative_alphas=self.relative_alphas)
+            scores[str(layer)], fold_r[str(layer)], alphas[str(layer)] = res.r, res.fold_r, res.alphas
+        return self.result(model_name, scores,
+                           details={"fold_r": fold_r, "alphas": alphas, "n_words": int(len(y)),
+                                    "seconds": time.perf_counter() - t0},
+                           provenance={**self.data_provenance(), **layer_provenance(acts, self.data_checksum)})

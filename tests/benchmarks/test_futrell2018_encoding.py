@@ -1,0 +1,55 @@
+"""Futrell2018-encoding: the layer-wise variant (the human data itself as a feature scores high, random features ~0, the
+ceiling is Futrell2018's)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainalign
+from brainalign.benchmarks import benchmark_class
+from brainalign.models import tiny_model
+
+
+def _fake_acts(bench, layers):
+    t = bench.table
+    return xr.DataArray(np.stack(layers).astype(np.float32), dims=("layer", "item", "unit"),
+                        coords={"layer": [f"layer.{k}" for k in range(len(layers))],
+                                "item": t["stimulus_id"].to_numpy(), "unit": np.arange(layers[0].shape[1])})
+
+
+def test_encoding_score_activations(shared_data):
+    enc = brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data)
+    rng = np.random.default_rng(0)
+    rt = enc.targets
+    informative = np.column_stack([rt + 40 * rng.standard_normal(len(rt)), rng.standard_normal((len(rt), 7))])
+    useless = rng.standard_normal((len(rt), 8))
+    res = enc.score_activations(_fake_acts(enc, [useless, informative]), "fake")
+    assert res.best_layer == "layer.1"
+    assert res.layers["score"].iloc[1] > 0.5 and abs(res.layers["score"].iloc[0]) < 0.05
+    # item order does not matter: the benchmark aligns by stimulus_id
+    acts = _fake_acts(enc, [useless, informative])
+    perm = rng.permutation(acts.sizes["item"])
+    res2 = enc.score_activations(acts.isel(item=perm), "fake")
+    np.testing.assert_allclose(res2.layers["score"], res.layers["score"], atol=1e-10)
+    with pytest.raises(ValueError, match="lack scored words"):
+        enc.score_activations(acts.isel(item=slice(0, 100)), "fake")
+
+
+def test_encoding_stimuli(shared_data):
+    enc = brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data)
+    passages, ids = enc.stimuli.passages, enc.stimuli.item_ids
+    assert len(passages) == 10 and sum(map(len, passages)) == 10256 == len(ids)
+    assert passages[0][:3] == ["If", "you", "were"] and ids[:3] == [1, 2, 3]
+
+
+def test_encoding_ceiling_is_futrell2018s():
+    assert benchmark_class("futrell2018-encoding").published_ceiling == benchmark_class("futrell2018").published_ceiling
+
+
+def test_encoding_tiny_model(shared_data):
+    enc = brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data, extraction_kwargs={"cache": False})
+    res = enc.score(tiny_model("llama"), progress=False, batch_size=4)
+    assert res.layers["layer"].tolist() == ["embedding", "layer.0", "layer.1"]
+    assert np.isfinite(res.layers["score"]).all() and res.details["extraction_seconds"] > 0

@@ -1,0 +1,141 @@
+"""Tests of brainalign.run.live (the live chapter's scoring loop and tables), with fake models and benchmarks."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from brainalign.run.live import (UNTRAINED_SUFFIX, behavior_table, layer_profiles, score_models, scores_table,
+                                 timing_table)
+from brainalign.scores.result import BenchmarkResult
+from brainalign.scores import SCORE_COLUMNS
+
+
+class FakeBehavior:
+    name = "Futrell2018"
+    ceiling = 0.858
+
+    def score(self, model, *, batch_size=None, progress=True):
+        raw = 0.05 if model.untrained else 0.3 + 0.01 * model.depth
+        return BenchmarkResult.from_score("Futrell2018", model.name, raw, self.ceiling,
+                                          provenance={"model_id": model.model_id})
+
+
+class FakeEncoding:
+    name = "Futrell2018-encoding"
+    ceiling = 0.858
+    progress_seen: list = []
+
+    def score(self, model, *, batch_size=None, progress=True):
+        self.progress_seen.append(progress)
+        n = model.depth + 1
+        peak = 0 if model.untrained else model.depth // 2
+        scores = {f"layer.{k}": 0.4 - 0.02 * abs(k - peak) for k in range(n)}
+        return BenchmarkResult.from_layer_scores("Futrell2018-encoding", model.name, scores, self.ceiling)
+
+
+def fake_loader(calls):
+    def load(request):
+        name, untrained = request.model, request.untrained
+        calls.append((name, untrained, request.seed))
+        depth = {"a": 4, "b": 10}[name]
+        info = {"family": f"fam-{name}", "pair": name, "instruction_tuned": name == "a", "params": 1e6}
+        return SimpleNamespace(name=name, untrained=untrained, depth=depth, model_id=f"id/{name}", revision="r1",
+                               layer_names=[f"layer.{k}" for k in range(depth + 1)], info=info, device="cpu",
+                               dtype="float32", score_info=lambda: dict(info))
+    return load
+
+
+@pytest.fixture
+def runs():
+    calls = []
+    out = score_models(["a", "b"], include_untrained=True, seed=7, verbose=False, loader=fake_loader(calls),
+                       benchmarks={"Futrell2018": FakeBehavior(), "Futrell2018-encoding": FakeEncoding()})
+    assert calls == [("a", False, 0), ("a", True, 7), ("b", False, 0), ("b", True, 7)]
+    return out
+
+
+def test_runs_are_labelled_and_timed(runs):
+    assert [r.label for r in runs] == ["a", "a" + UNTRAINED_SUFFIX, "b", "b" + UNTRAINED_SUFFIX]
+    for run in runs:
+        assert set(run.seconds) == {"load", "Futrell2018", "Futrell2018-encoding"}
+        assert all(v >= 0 for v in run.seconds.values())
+        assert all(res.model == run.label for res in run.results.values())
+    for clock in ("wall", "cpu"):
+        t = timing_table(runs, clock)
+        assert list(t.columns) == ["load", "Futrell2018", "Futrell2018-encoding", "total"]
+        np.testing.assert_allclose(t["total"], t.drop(columns="total").sum(axis=1))
+    with pytest.raises(ValueError):
+        timing_table(runs, "gpu")
+
+
+def test_behavior_table(runs):
+    t = behavior_table(runs)
+    assert list(t["weights"]) == ["trained", "untrained", "trained", "untrained"]
+    assert t.loc[0, "raw"] == pytest.approx(0.34)
+    assert t.loc[0, "normalized"] == pytest.approx(0.34 / 0.858)
+    assert t.loc[1, "raw"] == pytest.approx(0.05)
+    with pytest.raises(KeyError):
+        behavior_table(runs, benchmark="Pereira2018")
+
+
+def test_layer_profiles_relative_depth(runs):
+    prof = layer_profiles(runs)
+    assert len(prof) == 5 + 5 + 11 + 11
+    for label, grp in prof.groupby("label"):
+        assert grp["relative_depth"].iloc[0] == 0.0 and grp["relative_depth"].iloc[-1] == 1.0
+        assert grp["is_best_layer"].sum() == 1
+    best_b = prof[(prof["label"] == "b") & prof["is_best_layer"]]
+    assert best_b["layer"].item() == "layer.5"
+    assert best_b["relative_depth"].item() == pytest.approx(0.5)
+
+
+def test_scores_table_is_valid_and_controls_are_their_own_models(runs):
+    table = scores_table(runs)
+    assert list(table.columns[: len(SCORE_COLUMNS)]) == SCORE_COLUMNS
+    assert set(table["model"]) == {"a", "b", "a" + UNTRAINED_SUFFIX, "b" + UNTRAINED_SUFFIX}
+    ctrl = table[table["model"] == "a" + UNTRAINED_SUFFIX]
+    assert (~ctrl["instruction_tuned"]).all() and (ctrl["pair"] == "a" + UNTRAINED_SUFFIX).all()
+    assert (table.loc[table["model"] == "a", "instruction_tuned"]).all()
+    assert (table.loc[table["model"] == "a", "family"] == "fam-a").all()
+    # one row per layer for the encoding benchmark, one row for the behavioral one
+    counts = table.groupby(["model", "benchmark"]).size()
+    assert counts[("b", "Futrell2018-encoding")] == 11 and counts[("b", "Futrell2018")] == 1
+    assert table.groupby(["model", "benchmark"])["is_best_layer"].sum().eq(1).all()
+
+
+def test_bad_input():
+    with pytest.raises(TypeError):
+        score_models("a", benchmarks={"x": FakeBehavior()}, loader=fake_loader([]))
+    with pytest.raises(ValueError):
+        score_models([], benchmarks={"x": FakeBehavior()}, loader=fake_loader([]))
+    with pytest.raises(ValueError):
+        score_models(["a"], benchmarks={}, loader=fake_loader([]))
+
+
+def test_progress_is_passed_when_accepted():
+    enc = FakeEncoding()
+    enc.progress_seen = []
+    score_models(["a"], include_untrained=False, verbose=False, loader=fake_loader([]), progress=False,
+                 benchmarks={"Futrell2018": FakeBehavior(), "Futrell2018-encoding": enc})
+    assert enc.progress_seen == [False]
+
+
+def test_without_controls():
+    out = score_models(["a"], include_untrained=False, verbose=False, loader=fake_loader([]),
+                       benchmarks={"Futrell2018": FakeBehavior()})
+    assert [r.untrained for r in out] == [False]
+    assert isinstance(behavior_table(out), pd.DataFrame)
+
+
+def test_a_failing_benchmark_raises_with_its_message():
+    class Broken(FakeBehavior):
+        def score(self, model, **kw):
+            raise ValueError("no such word")
+
+    with pytest.raises(RuntimeError, match="a x Futrell2018 failed: ValueError: no such word"):
+        score_models(["a"], include_untrained=False, verbose=False, loader=fake_loader([]),
+                     benchmarks={"Futrell2018": Broken()})

@@ -1,0 +1,122 @@
+"""Results store: atomic per-task files, one-call reading, agreement with load_scores, merging with a base table."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from brainalign.scores.result import BenchmarkResult
+from brainalign.book.report import merged_scores
+from brainalign.scores import SCORE_COLUMNS, load_scores
+from brainalign.scores.store import (MemoryStore, ModelRequest, TaskKey, is_done, iter_errors, read_record,
+                                     read_results, result_path, write_error, write_result)
+
+
+def K(model: str, bench: str, revision: str = "", untrained: bool = False) -> TaskKey:
+    return ModelRequest(model, revision, untrained).key(bench)
+
+
+def _rows(model: str, bench: str, scores: dict[str, float], ceiling: float = 0.5) -> pd.DataFrame:
+    return BenchmarkResult.from_layer_scores(bench, model, scores, ceiling,
+                                             provenance={"model_revision": "sha256:abc"}).to_scores()
+
+
+def test_keys_are_distinct_and_files_safe(tmp_path):
+    keys = [K("a/b", "X"), K("a_b", "X"), K("a/b", "X", revision="r1"),
+            K("a/b", "X", untrained=True), K("/some/dir/my model", "X"), K("a/b", "Y")]
+    stems = [k.stem for k in keys]
+    assert len(set(stems)) == len(stems)
+    for stem in stems:
+        assert "/" not in stem and " " not in stem and not stem.startswith(".")
+    assert K("/some/dir/my model", "X").stem.startswith("my_model--X-")
+    assert K("a/b", "X", "r1", True).model_label == "a/b@r1+untrained"
+
+
+def test_write_read_roundtrip_and_append_only(tmp_path):
+    key = K("m1", "BenchA")
+    assert not is_done(tmp_path, key)
+    path = write_result(tmp_path, key, _rows("m1", "BenchA", {"l0": 0.1, "l1": 0.3}), record={"elapsed_s": 1.5})
+    assert path == result_path(tmp_path, key) and is_done(tmp_path, key)
+    assert not is_done(tmp_path, K("m1", "BenchA", untrained=True))
+    rec = read_record(tmp_path, key)
+    assert rec["status"] == "done" and rec["best_layer"] == "l1" and rec["rows"] == 2 and rec["elapsed_s"] == 1.5
+    with pytest.raises(FileExistsError, match="append-only"):
+        write_result(tmp_path, key, _rows("m1", "BenchA", {"l0": 0.2}))
+    write_result(tmp_path, key, _rows("m1", "BenchA", {"l0": 0.2}), overwrite=True)
+    assert read_results(tmp_path)["score"].tolist() == [0.2]
+    # no temporary files are left behind
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_read_results_is_one_table_and_agrees_with_load_scores(tmp_path):
+    write_result(tmp_path, K("m1", "BenchA"), _rows("m1", "BenchA", {"l0": 0.1, "l1": 0.3}))
+    write_result(tmp_path, K("m2", "BenchA"), _rows("m2", "BenchA", {"l0": 0.4, "l1": 0.2, "l2": 0.0}))
+    # a stray partial file from a killed writer is ignored by both readers
+    (tmp_path / ".tmp-m3--BenchA-xxxx.csv").write_text("model,benchmark,score\nm3,BenchA,0.9\n")
+    (tmp_path / ".tmp-m3--BenchA-yyyy.csv.part").write_text("model,benchm")
+    write_error(tmp_path, K("m3", "BenchA"), "RuntimeError: boom", "Traceback ...")
+    df = read_results(tmp_path)
+    assert list(df.columns) == SCORE_COLUMNS
+    assert len(df) == 5 and set(df["model"]) == {"m1", "m2"}
+    pd.testing.assert_frame_equal(df.sort_values(["model", "layer"]).reset_index(drop=True),
+                                  load_scores(tmp_path).sort_values(["model", "layer"]).reset_index(drop=True))
+    best = df[df["is_best_layer"]].set_index("model")
+    assert best.loc["m1", "layer"] == "l1" and best.loc["m2", "normalized"] == pytest.approx(0.8)
+    errors = list(iter_errors(tmp_path))
+    assert len(errors) == 1 and errors[0]["task"]["model"] == "m3" and errors[0]["status"] == "error"
+
+
+def test_success_clears_error_record(tmp_path):
+    key = K("m1", "BenchA")
+    write_error(tmp_path, key, "OSError: disk")
+    assert read_record(tmp_path, key)["status"] == "error"
+    write_result(tmp_path, key, _rows("m1", "BenchA", {"l0": 0.1}))
+    assert read_record(tmp_path, key)["status"] == "done" and not list(iter_errors(tmp_path))
+
+
+def test_empty_directory_reads_as_empty_table(tmp_path):
+    assert read_results(tmp_path / "absent").empty
+    assert list(read_results(tmp_path).columns) == SCORE_COLUMNS
+
+
+def test_merge_keeps_base_and_flags_fresh(tmp_path):
+    base = pd.concat([_rows("m1", "BenchA", {"l0": 0.1}), _rows("old", "BenchA", {"l0": 0.2})], ignore_index=True)
+    base["source"] = "paper"
+    base["mmlu"] = [0.3, 0.4]
+    write_result(tmp_path, K("m1", "BenchA"), _rows("m1", "BenchA", {"l0": 0.25, "l1": 0.35}))
+    write_result(tmp_path, K("new", "BenchA"), _rows("new", "BenchA", {"l0": 0.05}))
+    merged = merged_scores(tmp_path, base=base)
+    by = merged.groupby("model")["source"].agg(set).to_dict()
+    assert by == {"m1": {"brainalign"}, "old": {"paper"}, "new": {"brainalign"}}
+    assert merged.loc[merged["model"] == "m1", "score"].max() == pytest.approx(0.35)
+    assert (merged.loc[merged["model"] == "m1", "mmlu"] == 0.3).all()  # properties filled from the base table
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no scores"):
+        merged_scores(tmp_path / "empty", base=base)
+
+
+def test_record_is_json(tmp_path):
+    path = write_result(tmp_path, K("m1", "BenchA"), _rows("m1", "BenchA", {"l0": 0.1}))
+    rec = json.loads(path.with_suffix(".json").read_text())
+    assert rec["task"] == {"model": "m1", "benchmark": "BenchA", "revision": "", "untrained": False}
+
+
+def test_seed_is_part_of_the_identity_only_when_set():
+    assert K("m", "X", untrained=True).stem == ModelRequest("m", untrained=True, seed=0).key("X").stem
+    seeded = ModelRequest("m", untrained=True, seed=3)
+    assert seeded.key("X").stem != K("m", "X", untrained=True).stem and seeded.label == "m+untrained-seed3"
+
+
+def test_memory_store_keeps_results():
+    store = MemoryStore()
+    key = K("m1", "BenchA")
+    res = BenchmarkResult.from_layer_scores("BenchA", "m1", {"l0": 0.1, "l1": 0.3}, 0.5)
+    assert not store.is_done(key)
+    store.put_error(key, "boom", "tb")
+    store.put(key, res, res.to_scores(), overwrite=False, record={"elapsed_s": 1})
+    assert store.is_done(key) and store.results[key] is res and key not in store.errors
+    assert store.summary(key)["best_layer"] == "l1"
+    with pytest.raises(FileExistsError):
+        store.put(key, res, res.to_scores(), overwrite=False, record={})
