@@ -4,18 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.brainalign-installed
-SHARED_DATA := $(abspath ../shared/data)
-# Human data: an explicit BRAINALIGN_DATA wins; otherwise use the ../shared/data mirror when it exists.
-ifeq ($(origin BRAINALIGN_DATA), undefined)
-ifneq ($(wildcard $(SHARED_DATA)/naturalstories),)
-export BRAINALIGN_DATA := $(SHARED_DATA)
-endif
-endif
+# Human data: an explicit BRAINALIGN_DATA wins; otherwise the book build and the tests use the ../shared/data mirror
+# when it exists (one rule, in brainalign/book/checkout.py).
 export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: env book test test-fast test-slow chromium benchmarks clean
+.PHONY: env book test test-fast test-slow chromium perf clean
 
 env: $(STAMP)
 
@@ -33,7 +28,7 @@ chromium:
 	  else echo "chromium is not installed: 'sudo apt-get install chromium' to run the browser tests"; fi; fi
 
 book: env
-	$(BIN)/python -m brainalign.bookbuild
+	$(BIN)/python -m brainalign.book
 
 test: env chromium book
 	$(BIN)/python -m pytest
@@ -44,9 +39,10 @@ test-fast: env
 test-slow: env
 	$(BIN)/python -m pytest -m slow
 
-benchmarks: env
-	$(BIN)/python benchmarks/encoding.py
-	$(BIN)/python benchmarks/extraction.py
+# Performance benchmarks (timing scripts: ratios against a baseline run in the same process).
+perf: env
+	$(BIN)/python perf/encoding.py
+	$(BIN)/python perf/extraction.py
 
 clean:
 	rm -rf _build book/generated .pytest_cache

@@ -63,7 +63,7 @@ def load_scores(source: str | os.PathLike | Any = "paper") -> Any:
     """
     # imported here, not at the top: `import brainalign` must not load pandas
     from . import paper  # noqa: F401 - registers the "paper" source
-    from .scores.sources import load_scores as _load
+    from .scores.sources import load_scores as _load  # as above
 
     return _load(source)
 

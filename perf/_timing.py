@@ -1,4 +1,4 @@
-"""Timing helper shared by the benchmark scripts (run them as ``python benchmarks/<name>.py``)."""
+"""Timing helper shared by the benchmark scripts (run them as ``python perf/<name>.py``)."""
 
 from __future__ import annotations
 

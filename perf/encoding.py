@@ -11,7 +11,7 @@ offsets, 3 outlier dims x30; targets = 20-dim signal + unit noise + offsets):
 * the floor: the fold's matrix products alone (gram once per layer + one hat-matrix GEMM per fold), and the same plus
   the per-fold eigendecomposition (performance.md's "hat floor").
 
-Run:  python benchmarks/encoding.py [--neuroids 10000] [--layers 24] [--reps 3] [--baseline-neuroids 500 1000]
+Run:  python perf/encoding.py [--neuroids 10000] [--layers 24] [--reps 3] [--baseline-neuroids 500 1000]
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ Model: a random-init causal LM built from a config (no download): by default a s
 brainalign's tiny byte-level tokenizer; ``--gpt2-small`` uses GPT-2-small's configuration (124M parameters,
 performance.md's setup; much slower).
 
-Run:  python benchmarks/extraction.py [--passages 96] [--sentences 4] [--reps 3] [--threads 1] [--gpt2-small]
+Run:  python perf/extraction.py [--passages 96] [--sentences 4] [--reps 3] [--threads 1] [--gpt2-small]
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def build_model(gpt2_small: bool):
 
 
 def main() -> None:
-    from brainalign import extraction
-    from brainalign.extraction import extract_activations
+    from brainalign.activations import extract as extraction
+    from brainalign.activations import extract_activations
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--passages", type=int, default=96)

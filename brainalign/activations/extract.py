@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
 import xarray as xr
+from tqdm.auto import tqdm
 
 from .._version import __version__
 from .cache import ActivationCache, cache_key, stimulus_hash
@@ -266,7 +266,6 @@ def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progr
     ndarray, float32, shape [n_layers, n_items, hidden]
     """
     import torch
-    from tqdm.auto import tqdm
 
     blocks = model.blocks()
     net = model.hf_model

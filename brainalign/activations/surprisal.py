@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .tokens import encode_items
 
@@ -147,7 +148,6 @@ def _windowed_token_surprisal(model: Any, lead: np.ndarray, body: np.ndarray, L:
                               progress: bool, chunk: int) -> np.ndarray:
     """Surprisal (bits) of each body token given earlier tokens, shape [n_body] (NaN when nothing precedes it)."""
     import torch
-    from tqdm.auto import tqdm
 
     budget = L - len(lead)
     if budget < 1:
@@ -208,7 +208,6 @@ def torch_tanh(x: Any) -> Any:
 def _t5_paper(model: Any, words: list[str], L: int, *, progress: bool, batch_size: int) -> np.ndarray:
     """T5 surprisal as in the authors' code: per word, encoder and decoder both read the context including the word."""
     import torch
-    from tqdm.auto import tqdm
 
     tok = model.tokenizer
     _, _, enc = encode_items(tok, words, add_special_tokens=False)

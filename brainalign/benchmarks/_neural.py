@@ -87,8 +87,7 @@ def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], *,
     -------
     brainalign.encoding.predictivity.EncodingResult
     """
-    # torch (through the encoding fits) is imported when scoring, not when the benchmarks are listed
-    from ..encoding.predictivity import linear_predictivity, ridge_predictivity
+    from ..encoding.predictivity import linear_predictivity, ridge_predictivity  # torch: when scoring, not listing
 
     feats = layer_features(acts, item_ids)
     ids = np.asarray(data["stimulus_id"].values).astype(str)

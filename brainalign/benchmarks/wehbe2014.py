@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from sklearn.decomposition import PCA
 
 from .._docs import fill_doc
 from ..data.wehbe2014 import SUBJECTS, TR_SECONDS, WehbeSubject, load_wehbe2014
@@ -171,8 +172,6 @@ class Wehbe2014(Benchmark):
 
     def layer_subject_scores(self, word_feats: np.ndarray) -> dict[int, float]:
         """Mean r over language voxels per subject, for one layer's per-word features [n_words, d]."""
-        from sklearn.decomposition import PCA
-
         from ..encoding.ridge_cv import ridge_cv_predict  # himalaya: imported when scoring, not when listing
 
         st = self.settings

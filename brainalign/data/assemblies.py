@@ -21,10 +21,11 @@ import xarray as xr
 from .._docs import fill_doc
 from .fetch import fetch_file
 
+
 def _engine() -> str:
     """netCDF4 when installed (pinned), else h5netcdf (which needs h5py or pyfive)."""
     try:
-        import netCDF4  # noqa: F401
+        import netCDF4  # noqa: F401 - only probing which engine is installed
 
         return "netcdf4"
     except ImportError:  # pragma: no cover

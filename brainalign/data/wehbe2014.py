@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.io import loadmat
 
 from .fetch import fetch_file, file_hash
 
@@ -89,8 +90,6 @@ def read_subject_mat(path: str | os.PathLike) -> WehbeSubject:
     ValueError
         The file lacks the documented variables or they have inconsistent shapes.
     """
-    from scipy.io import loadmat
-
     try:
         mat = loadmat(path, squeeze_me=False)
     except Exception as exc:

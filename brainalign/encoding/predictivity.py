@@ -10,12 +10,14 @@ per fold serves all layers and all neuroids (see :mod:`brainalign.encoding.solve
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from ..backend import resolve_device
 from .correlation import CORRELATIONS, correlate, normalized_targets
@@ -96,8 +98,6 @@ def aggregate(per_split: np.ndarray) -> tuple[float, np.ndarray]:
     """
     per_split = np.asarray(per_split, dtype=float)
     with np.errstate(all="ignore"):
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             med = np.nanmedian(per_split, axis=1)
@@ -282,8 +282,6 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
         grams = {name: stacked[i] for i, name in enumerate(stacked_names)}  # views: no second copy
     iterator = enumerate(splits)
     if progress:
-        from tqdm.auto import tqdm
-
         iterator = tqdm(iterator, total=len(splits), desc="encoding folds", leave=False)
     for s, (tr, te) in iterator:
         tr_t = torch.as_tensor(tr, device=dev)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.model_selection import GroupKFold, ShuffleSplit
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -64,8 +65,6 @@ def shuffle_splits(n_stimuli: int, n_splits: int = 10, train_size: float = 0.9, 
     list of (train, test)
         Integer positions into the caller's stimulus order; train and test each sorted by stimulus id.
     """
-    from sklearn.model_selection import ShuffleSplit
-
     if n_stimuli < 3:
         raise ValueError(f"need at least 3 stimuli for a train/test split, got {n_stimuli}")
     order = np.arange(n_stimuli) if order is None else np.asarray(order)
@@ -93,8 +92,6 @@ def group_kfold_splits(groups: Sequence | np.ndarray, n_splits: int = 10, random
     list of (train, test)
         Integer positions into the caller's stimulus order.
     """
-    from sklearn.model_selection import GroupKFold
-
     groups = np.asarray(groups)
     n = len(groups)
     order = np.arange(n) if order is None else np.asarray(order)

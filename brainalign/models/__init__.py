@@ -14,10 +14,10 @@ shipped in PyPI packages and the conversion cache (``BRAINALIGN_MODEL_CACHE``), 
 
 from __future__ import annotations
 
+from .catalog import model_catalog
 from .errors import ModelLoadError, NoHiddenStatesError, UnknownModelError
 from .language_model import LanguageModel, find_blocks
 from .loading import explain_load_error, load_model
-from .catalog import model_catalog
 from .registry import ModelSpec, resolve
 from .tiny import save_tiny_model, tiny_model, tiny_tokenizer
 

