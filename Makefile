@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.brainalign-installed
 # Human data: an explicit BRAINALIGN_DATA wins; otherwise the book build and the tests use the ../shared/data mirror
 # when it exists (one rule, in brainalign/book/checkout.py).
+# The checkout's package first, whether or not it is installed in the environment (worktrees may share one venv).
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH),)
 export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1

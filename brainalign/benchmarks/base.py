@@ -20,6 +20,7 @@ needs to know about it (book page *Extending brainalign*).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -136,13 +137,18 @@ class Benchmark:
         Returns
         -------
         BenchmarkResult
+            With ``details["extraction_seconds"]``, the time spent on the activations (a cache hit is fast).
         """
         stim = self.stimuli
         kwargs = {**self.extraction_kwargs, "progress": progress}
         if batch_size is not None:
             kwargs["batch_size"] = batch_size
+        t0 = time.perf_counter()
         acts = extract_activations(model, stim.passages, item_ids=stim.item_ids, **kwargs)
-        return self.finish(self.score_activations(acts, model.name), model)
+        seconds = time.perf_counter() - t0
+        result = self.finish(self.score_activations(acts, model.name), model)
+        result.details["extraction_seconds"] = seconds
+        return result
 
     def score_activations(self, acts: xr.DataArray, model_name: str) -> BenchmarkResult:
         """Score precomputed activations, dims ``("layer", "item", "unit")``, items = :attr:`Stimuli.item_ids`."""

@@ -61,21 +61,6 @@ class Futrell2018Encoding(NaturalStoriesBenchmark):
         ids = t.sort_values(["story_id", "word_id"])["stimulus_id"].astype(int).tolist()
         return Stimuli(passages, ids)
 
-    @fill_doc
-    def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> BenchmarkResult:
-        """Extract word activations (one passage per story) and :meth:`score_activations`.
-
-        Parameters
-        ----------
-        %(model)s
-        %(batch_size)s
-        %(progress)s
-        """
-        t0 = time.perf_counter()
-        result = super().score(model, batch_size=batch_size, progress=progress)
-        result.details["extraction_seconds"] = time.perf_counter() - t0 - result.details["seconds"]
-        return result
-
     def score_activations(self, acts: xr.DataArray, model_name: str) -> BenchmarkResult:
         """Score activations ``[layer, item, unit]`` whose ``item`` coordinate holds the words' ``stimulus_id``.
 
