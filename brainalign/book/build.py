@@ -30,6 +30,7 @@ import yaml
 from sphinx_external_toc.parsing import parse_toc_yaml
 
 from .checkout import book_root, use_shared_data
+from .lab import editions
 
 GENERATED = "book/generated"
 
@@ -208,6 +209,25 @@ def build_html(root: str | os.PathLike | None = None, *, extra_args: Iterable[st
     return index
 
 
+def write_lab_editions(root: str | os.PathLike | None = None) -> list[Path]:
+    """Write the student and teacher editions of every notebook with exercises into ``book/generated/lab`` (the
+    tutorial page links them as downloads; see :mod:`brainalign.book.lab.editions`).
+
+    Raises
+    ------
+    RuntimeError
+        A notebook's exercises cannot make a runnable edition.
+    """
+    start = time.perf_counter()
+    try:
+        written = editions.write_editions(root)
+    except editions.EditionError as exc:
+        raise RuntimeError(f"lab editions: {exc}") from exc
+    print(f"[bookbuild] lab editions {time.perf_counter() - start:6.1f} s -> {len(written)} files in "
+          f"{editions.OUT_DIR.as_posix()}", flush=True)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m brainalign.book [--only NAME] [-p KEY VALUE] [--no-html]``."""
     parser = argparse.ArgumentParser(prog="python -m brainalign.book", description=__doc__.split("\n\n")[0])
@@ -228,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             timings = execute_notebooks(names, parameters=parameters, root=args.root)
             print(f"[bookbuild] notebooks: {sum(timings.values()):.1f} s in total", flush=True)
         if not args.no_html:
+            write_lab_editions(args.root)
             build_html(args.root)
     except (NotebookExecutionError, FileNotFoundError, RuntimeError) as exc:  # BookSourceError is a FileNotFoundError
         print(f"[bookbuild] ERROR: {exc}", file=sys.stderr)
