@@ -22,11 +22,29 @@
 #
 # **Time to learn**: 90 minutes for the core path (the ★ and ★★ exercises); the ★★★ stretch exercises add 20–40
 # minutes, for students who are ahead or as homework.
+#
 # **System requirements**: a laptop with 2 CPU cores, 4 GB of memory and Python 3.11 with the lab's packages (about
 # 3 GB of disk, most of it for torch), *or* a Google account to run it in Colab with nothing to install. Running
 # every cell takes about two minutes on 2 cores, after a one-time conversion of the model (about 40 s) that the
 # pre-lab check does for you.
+
+# %% [markdown] tags=["book-only"]
+# ```{admonition} Get the lab
+# :class: important
+# - **Student edition** (exercises with placeholders, no solutions):
+#   {download}`notebook (.ipynb) <lab/06_tutorial_student.ipynb>` ·
+#   {download}`script (.py, jupytext) <lab/06_tutorial_student.py>`
+# - **Teacher edition** (solutions and instructor notes):
+#   {download}`notebook (.ipynb) <lab/06_tutorial_teacher.ipynb>` ·
+#   {download}`script (.py, jupytext) <lab/06_tutorial_teacher.py>`
+# - **Nothing to install**: {glue:md}`tut_colab_link` (a Google account is needed; the first cell installs the lab's
+#   pinned packages and the reading times are downloaded from the Natural Stories repository, checksums verified).
 #
+# This page is the teacher edition, run when the book was built: the solutions are behind the "Show solution"
+# buttons and the instructor notes behind "Instructor notes".
+# ```
+
+# %% [markdown]
 # ## Learning outcomes
 #
 # By the end of the lab you can
@@ -68,22 +86,6 @@
 # - **Predict** boxes ask for a guess before you compute: write it down, then open the answer.
 # - Every section heading and every figure title says whether its data are **SIMULATED** or **REAL DATA**.
 
-# %% [markdown] tags=["book-only"]
-# ```{admonition} Get the lab
-# :class: important
-# - **Student edition** (exercises with placeholders, no solutions):
-#   {download}`notebook (.ipynb) <lab/06_tutorial_student.ipynb>` ·
-#   {download}`script (.py, jupytext) <lab/06_tutorial_student.py>`
-# - **Teacher edition** (solutions and instructor notes):
-#   {download}`notebook (.ipynb) <lab/06_tutorial_teacher.ipynb>` ·
-#   {download}`script (.py, jupytext) <lab/06_tutorial_teacher.py>`
-# - **Nothing to install**: {glue:md}`tut_colab_link` (a Google account is needed; the first cell installs the lab's
-#   pinned packages and the reading times are downloaded from the Natural Stories repository, checksums verified).
-#
-# This page is the teacher edition, run when the book was built: the solutions are behind the "Show solution"
-# buttons and the instructor notes behind "Instructor notes".
-# ```
-
 # %% [markdown]
 # ## Before the lab: set up and check (10 minutes, at home)
 #
@@ -95,9 +97,12 @@
 # folder:
 #
 # ```bash
-# python3.11 -m venv .venv && source .venv/bin/activate   # Windows: .venv\Scripts\activate
-# python brainalign/book/lab/install.py                   # the project's pinned packages and the SmolLM2 model
-# python -m brainalign.book.prelab                        # checks Python, packages, data and model: under a minute
+# # an environment with Python 3.11 (Windows: .venv\Scripts\activate)
+# python3.11 -m venv .venv && source .venv/bin/activate
+# # the project's pinned packages and the lab's model (SmolLM2)
+# python brainalign/book/lab/install.py
+# # the pre-lab check: Python, packages, data, model; under a minute
+# python -m brainalign.book.prelab
 # ```
 #
 # The check prints one line per item and what to do about anything that fails. Then open the student edition in
@@ -114,11 +119,11 @@
 # %% tags=["parameters"]
 # Parameters: change them here, or from a shell (papermill underneath):
 #   python -m brainalign.book --only 06_tutorial --no-html -p <name> <value>
-seed = 0                                  # seed of the simulation
-model_name = "smollm2-135m-instruct"      # a small real language model that installs from PyPI
-story = 1                                 # which Natural Stories story (1-10) the real-data sections use
-threads = 1                               # CPU threads (torch, BLAS); 1 is fastest on a busy laptop, 0: all
-progress = False                          # progress bars (useful interactively, noise in the rendered book)
+seed = 0                              # seed of the simulation
+model_name = "smollm2-135m-instruct"  # a small real language model from PyPI
+story = 1                             # Natural Stories story (1-10) of sections 6-8
+threads = 1                           # CPU threads; 1 is fastest on a busy laptop
+progress = False                      # progress bars
 
 # %%
 import matplotlib.pyplot as plt
@@ -133,11 +138,13 @@ from brainalign.book import tutorial as T
 T.setup_lab(threads, progress)
 
 # %% tags=["book-only", "remove-cell"]
+from IPython.display import Markdown
+
 from brainalign.book.lab.editions import lab_links
 from brainalign.book.notebook import glue
 
-for key, markdown in lab_links().items():
-    glue(key, markdown, display=False)
+for key, text in lab_links().items():
+    glue(key, Markdown(text))
 
 # %% [markdown] tags=["instructor"]
 # ```{admonition} Instructor notes: running the lab
@@ -174,7 +181,8 @@ for key, markdown in lab_links().items():
 sim = T.simulate_fmri(seed=seed)
 print("responses [subjects, stimuli, voxels]:", sim.responses.shape)
 print("layer activations [stimuli, units]:", sim.layers["layer.0"].shape)
-print("how much of the features each layer carries:", {k: round(v, 2) for k, v in sim.layer_strength.items()})
+strength = {k: round(v, 2) for k, v in sim.layer_strength.items()}
+print("how much of the features each layer carries:", strength)
 
 # %% [markdown]
 # In this lab we model the **average participant**: the response of each voxel averaged over subjects. That is what
@@ -255,7 +263,8 @@ held_out_r = ...
 # %% tags=["solution", "hide-cell"] mystnb={"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 # Solution
 fit = LinearRegression().fit(random_features[train], Y[train])
-held_out_r = float(np.median(T.pearson_r(fit.predict(random_features[test]), Y[test])))
+prediction = fit.predict(random_features[test])
+held_out_r = float(np.median(T.pearson_r(prediction, Y[test])))
 
 # %% tags=["check"]
 T.check_held_out(held_out_r, random_features, Y, train, test)
@@ -298,7 +307,7 @@ glue("tut_held_out_r", held_out_r)
 # Write `my_pearson(x, y)` for two 1-D arrays, using only numpy arithmetic (no `np.corrcoef`, no scipy).
 
 # %% tags=["exercise", "remove-cell"]
-# Exercise 3: write the body of the function
+# Exercise 3: fill in the body
 def my_pearson(x, y):
     ...
 
@@ -321,11 +330,13 @@ T.check_pearson_r(my_pearson)
 
 # %%
 def cv_score(features, responses, regression=None, n_splits=10):
-    """Cross-validated encoding score: median over targets of held-out r, averaged over 10 ShuffleSplits."""
-    scores = []
-    for tr, te in ShuffleSplit(n_splits=n_splits, train_size=0.9, random_state=1).split(features):
-        fit = clone(regression or LinearRegression()).fit(features[tr], responses[tr])
-        scores.append(np.median(T.pearson_r(fit.predict(features[te]), responses[te])))
+    """Median over targets of the held-out r, mean over 10 ShuffleSplits."""
+    splits = ShuffleSplit(n_splits=n_splits, train_size=0.9, random_state=1)
+    model, scores = regression or LinearRegression(), []
+    for tr, te in splits.split(features):
+        fit = clone(model).fit(features[tr], responses[tr])
+        r = T.pearson_r(fit.predict(features[te]), responses[te])
+        scores.append(np.median(r))
     return float(np.mean(scores))
 
 
@@ -348,9 +359,9 @@ from brainalign.encoding import linear_predictivity
 
 score_l5 = cv_score(X, Y)
 score_truth = cv_score(sim.features, Y)
-print(f"layer.5: r = {score_l5:.3f}; the true latent features: r = {score_truth:.3f}")
-# the package's implementation (exact hat-matrix algebra, all layers at once) gives the same number
-print(f"brainalign.encoding.linear_predictivity, layer.5: r = {linear_predictivity(X, Y).score:.3f}")
+print(f"layer.5: r = {score_l5:.3f}; true latent features: r = {score_truth:.3f}")
+# the package's version (exact algebra, all layers at once) gives the same number
+print(f"linear_predictivity, layer.5: r = {linear_predictivity(X, Y).score:.3f}")
 
 # %% [markdown] tags=["instructor"]
 # ```{admonition} Instructor notes: section 3
@@ -386,7 +397,7 @@ print(f"brainalign.encoding.linear_predictivity, layer.5: r = {linear_predictivi
 # Write `my_spearman_brown(r_half)`: the formula above.
 
 # %% tags=["exercise", "remove-cell"]
-# Exercise 4: write the body of the function
+# Exercise 4: fill in the body
 def my_spearman_brown(r_half):
     ...
 
@@ -402,7 +413,8 @@ T.check_spearman_brown(my_spearman_brown)
 
 # %%
 ceiling = float(np.median(T.split_half_consistency(sim.responses, rng=seed)))
-print(f"split-half ceiling (median over 10 splits): {ceiling:.3f}; layer.5 scores r = {score_l5:.3f}")
+print(f"split-half ceiling (median over 10 splits): {ceiling:.3f}")
+print(f"layer.5 scores r = {score_l5:.3f}")
 
 # %% [markdown]
 # ### Exercise 5 ★ (SIMULATED): normalize
@@ -454,13 +466,14 @@ glue("tut_norm_l5", normalized_l5)
 # (`T.simulate_fmri(noise_sd=..., n_subjects=...)`), measures their split-half ceilings and compares.
 
 # %% tags=["exercise", "remove-cell"]
-# Stretch A: write the body of the function
+# Stretch A: fill in the body
 def predict_ceiling(noise_sd, n_subjects):
     ...
 
 
 # %% tags=["solution", "hide-cell"] mystnb={"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
-# Solution: averaging n subjects divides the noise variance by n; reliability = signal / (signal + noise) variance
+# Solution: averaging n subjects divides the noise variance by n,
+# and the reliability is signal variance / (signal + noise) variance
 def predict_ceiling(noise_sd, n_subjects):
     return 1 / (1 + noise_sd ** 2 / n_subjects)
 
@@ -487,12 +500,13 @@ T.check_ceiling_prediction(predict_ceiling, seed=seed)
 # the cross-validated score of each layer. The paper reports a model's score at its **best layer**.
 
 # %% mystnb={"figure": {"caption": "SIMULATED data. Cross-validated encoding score of each layer of the simulated model (points) and the split-half noise ceiling (dashed line).", "name": "fig-tutorial-sim-profile"}, "image": {"alt": "Line plot of the cross-validated encoding score r against the layer depth 0 to 7 of the simulated model, with a dashed horizontal line at the split-half noise ceiling.", "width": "100%"}}
-profile = pd.DataFrame({"layer": list(sim.layers), "depth": np.arange(len(sim.layers)),
-                        "score": [cv_score(a, Y) for a in sim.layers.values()]})
+profile = pd.DataFrame({"layer": list(sim.layers), "depth": range(len(sim.layers))})
+profile["score"] = [cv_score(a, Y) for a in sim.layers.values()]
 fig, ax = plt.subplots(figsize=(6, 3.2))
-sns.lineplot(data=profile, x="depth", y="score", marker="o", ax=ax, label="cross-validated r")
+ax.plot(profile["depth"], profile["score"], marker="o", label="cross-validated r")
 ax.axhline(ceiling, ls="--", color="gray", label="split-half ceiling")
-ax.set(xlabel="layer of the simulated model", ylabel="encoding score (r)", title="SIMULATED: layer profile")
+ax.set(xlabel="layer of the simulated model", ylabel="encoding score (r)",
+       title="SIMULATED: layer profile")
 ax.legend()
 plt.show()
 
@@ -551,7 +565,8 @@ for n in T.UNIT_SWEEP:
     sim_n = T.simulate_fmri(n_units=n, seed=seed)
     sweep[n] = cv_score(sim_n.layers[sim_n.best_layer], sim_n.mean_response)
 plt.semilogx(list(sweep), list(sweep.values()), marker="o")
-plt.gca().set(xlabel="units per layer", ylabel="cross-validated r", title="SIMULATED: score against layer width")
+plt.gca().set(xlabel="units per layer", ylabel="cross-validated r",
+              title="SIMULATED: score against layer width")
 plt.show()
 
 # %% tags=["check"]
@@ -578,7 +593,8 @@ T.check_unit_sweep(sweep, seed=seed)
 
 # %%
 words = T.load_reading_times()
-print(words[["story_id", "word", "mean_rt_2016", "sd_rt_2016", "n_subj_2016", "scored"]].head())
+cols = ["story_id", "word", "mean_rt_2016", "sd_rt_2016", "n_subj_2016", "scored"]
+print(words[cols].head())
 
 # %% [markdown]
 # ### Exercise 7 ★★ (REAL DATA): a noise ceiling for reading times
@@ -643,7 +659,7 @@ glue("tut_reliability_gap", reliability - futrell_ceiling.value)
 # carries 2 bits.
 
 # %% tags=["exercise", "remove-cell"]
-# Exercise 8: write the body of the function
+# Exercise 8: fill in the body
 def to_bits(p):
     ...
 
@@ -666,7 +682,7 @@ T.check_surprisal_bits(to_bits)
 # one surprisal per word.
 
 # %% tags=["exercise", "remove-cell"]
-# Exercise 9: write the body of the function
+# Exercise 9: fill in the body
 def word_sums(token_surprisal, word_index):
     ...
 
@@ -691,7 +707,8 @@ from brainalign.activations import word_surprisal
 
 model = load_model(model_name)
 story_words = T.story_words(words, story)
-story_words["surprisal"] = word_surprisal(model, story_words["word"].tolist(), progress=progress)
+text = story_words["word"].tolist()
+story_words["surprisal"] = word_surprisal(model, text, progress=progress)
 story_words[["word", "surprisal", "mean_rt_2016"]].head(8)
 
 # %% [markdown]
@@ -708,17 +725,19 @@ r_surprisal = ...
 # %% tags=["solution", "hide-cell"] mystnb={"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 # Solution
 mask = (story_words["scored"] == 1) & np.isfinite(story_words["surprisal"])
-r_surprisal = float(np.corrcoef(story_words.loc[mask, "surprisal"], story_words.loc[mask, "mean_rt_2016"])[0, 1])
+kept = story_words[mask]
+r_surprisal = float(np.corrcoef(kept["surprisal"], kept["mean_rt_2016"])[0, 1])
 
 # %% tags=["check"]
 T.check_reading_time_r(r_surprisal, story_words)
 
 # %% mystnb={"figure": {"caption": "REAL DATA. Mean self-paced reading time of each scored word of one Natural Stories story against its surprisal under the language model, with a least-squares line and its 95% confidence band.", "name": "fig-tutorial-surprisal"}, "image": {"alt": "Scatter plot of mean reading time in milliseconds against surprisal in bits for the words of one story, with an upward-sloping regression line.", "width": "100%"}}
-shown = story_words[(story_words["scored"] == 1) & np.isfinite(story_words["surprisal"])]
+ok = (story_words["scored"] == 1) & np.isfinite(story_words["surprisal"])
 fig, ax = plt.subplots(figsize=(5, 3.5))
-sns.regplot(data=shown, x="surprisal", y="mean_rt_2016", ax=ax, scatter_kws=dict(s=6, alpha=0.4),
-            line_kws=dict(color="C3"))
-ax.set(xlabel=f"surprisal under {model_name} (bits)", ylabel="mean reading time (ms)",
+sns.regplot(data=story_words[ok], x="surprisal", y="mean_rt_2016", ax=ax,
+            scatter_kws=dict(s=6, alpha=0.4), line_kws=dict(color="C3"))
+ax.set(xlabel=f"surprisal under {model_name} (bits)",
+       ylabel="mean reading time (ms)",
        title=f"REAL DATA: Natural Stories, story {story}")
 plt.show()
 
@@ -747,13 +766,15 @@ r_length, gain = ..., ...
 
 # %% tags=["solution", "hide-cell"] mystnb={"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 # Solution
-sub = story_words[(story_words["scored"] == 1) & np.isfinite(story_words["surprisal"])]
+keep = (story_words["scored"] == 1) & np.isfinite(story_words["surprisal"])
+sub = story_words[keep]
 length = sub["word_core"].str.len().to_numpy(float)[:, None]
+both = np.column_stack([length, sub["surprisal"]])
 rt_sub = sub["mean_rt_2016"]
 r_length = float(np.corrcoef(length[:, 0], rt_sub)[0, 1])
-both = np.column_stack([length, sub["surprisal"]])
-gain = LinearRegression().fit(both, rt_sub).score(both, rt_sub) - LinearRegression().fit(length, rt_sub).score(
-    length, rt_sub)
+def r2(x):
+    return LinearRegression().fit(x, rt_sub).score(x, rt_sub)
+gain = r2(both) - r2(length)
 
 # %% tags=["check"]
 T.check_length_baseline(r_length, gain, story_words)
@@ -790,17 +811,21 @@ T.check_length_baseline(r_length, gain, story_words)
 # random 90/10 splits test on words whose neighbours were in the training set.
 # ```
 
-# %% mystnb={"figure": {"caption": "REAL DATA. Cross-validated encoding score (OLS, 10 ShuffleSplits) of every fifth layer of the language model, predicting the mean reading times of the scored words of one Natural Stories story.", "name": "fig-tutorial-real-profile"}, "image": {"alt": "Line plot of the cross-validated r against the relative depth of the layer, from 0 (embeddings) to 1 (last block), for a real language model on one story's reading times.", "width": "100%"}}
-layers = T.story_layers(model, story_words, every=5, progress=progress)  # every 5th layer, scored words
-real_profile = pd.DataFrame({"layer": list(layers.features), "relative depth": list(layers.depth.values()),
-                             "score": [cv_score(a, layers.reading_times) for a in layers.features.values()]})
+# %%
+layers = T.story_layers(model, story_words, every=5, progress=progress)
+rt = layers.reading_times        # mean reading time of each scored word
+real_profile = pd.DataFrame({"layer": list(layers.depth),
+                             "relative depth": list(layers.depth.values())})
+real_profile["score"] = [cv_score(a, rt) for a in layers.features.values()]
 best_real = real_profile.loc[real_profile["score"].idxmax(), "layer"]
+print(f"best layer: {best_real} (r = {real_profile['score'].max():.3f})")
+
+# %% mystnb={"figure": {"caption": "REAL DATA. Cross-validated encoding score (OLS, 10 ShuffleSplits) of every fifth layer of the language model, predicting the mean reading times of the scored words of one Natural Stories story.", "name": "fig-tutorial-real-profile"}, "image": {"alt": "Line plot of the cross-validated r against the relative depth of the layer, from 0 (embeddings) to 1 (last block), for a real language model on one story's reading times.", "width": "100%"}}
 fig, ax = plt.subplots(figsize=(6, 3.2))
 sns.lineplot(data=real_profile, x="relative depth", y="score", marker="o", ax=ax)
-ax.set(xlabel="relative depth (0 = embeddings, 1 = last block)", ylabel="cross-validated r",
-       title=f"REAL DATA: {model_name}, story {story}")
+ax.set(xlabel="relative depth (0 = embeddings, 1 = last block)",
+       ylabel="cross-validated r", title=f"REAL DATA: {model_name}, story {story}")
 plt.show()
-print(f"best layer: {best_real} (r = {real_profile['score'].max():.3f})")
 
 # %% tags=["book-only", "remove-cell"]
 glue("tut_best_real_layer", best_real)
@@ -817,7 +842,7 @@ glue("tut_best_real_score", float(real_profile["score"].max()))
 # ### Stretch D ★★★ (REAL DATA): ridge against ordinary least squares
 #
 # Score the best layer `best_real` again, with ridge regression instead of OLS, on the same splits:
-# `cv_score(layers.features[best_real], layers.reading_times, RidgeCV(alphas=T.RIDGE_ALPHAS))` (RidgeCV picks the
+# `cv_score(layers.features[best_real], rt, RidgeCV(alphas=T.RIDGE_ALPHAS))` (RidgeCV picks the
 # penalty on each training set by efficient leave-one-out). Store the score in `ridge_r` and, in `ridge_better`,
 # whether it beats the OLS score of that layer in `real_profile`.
 
@@ -827,7 +852,7 @@ ridge_r, ridge_better = ..., ...
 
 # %% tags=["solution", "hide-cell"] mystnb={"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 # Solution
-ridge_r = cv_score(layers.features[best_real], layers.reading_times, RidgeCV(alphas=T.RIDGE_ALPHAS))
+ridge_r = cv_score(layers.features[best_real], rt, RidgeCV(alphas=T.RIDGE_ALPHAS))
 ridge_better = ridge_r > real_profile.set_index("layer").loc[best_real, "score"]
 
 # %% tags=["check"]

@@ -58,19 +58,20 @@ OUT_DIR = Path("book") / "generated" / "lab"
 COLAB_DIR = Path("notebooks") / "lab"
 #: The notebook the Colab link of :func:`lab_links` opens.
 LAB_NOTEBOOK = "06_tutorial"
-#: The clone's folder in the Colab runtime.
+#: The clone's folder in the Colab runtime, and the install script in it.
 COLAB_CLONE = "brainalign-lab"
+INSTALL_SCRIPT = "brainalign/book/lab/install.py"
 
-SETUP_CELL = '''# Setup: in Google Colab, fetch brainalign and install the lab's pinned packages (once per session, a few minutes).
+SETUP_CELL = '''# Setup: in Google Colab only, fetch brainalign and install the lab's pins (a few minutes, once).
 import os, subprocess, sys
-REPOSITORY, BRANCH = {url!r}, {branch!r}
-if "google.colab" in sys.modules and not os.path.isdir({clone!r}):
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "-b", BRANCH, REPOSITORY, {clone!r}], check=True)
-    subprocess.run([sys.executable, {install!r}], check=True)
-    if "numpy" in sys.modules:  # the runtime had loaded other versions before the install
+REPOSITORY, BRANCH, CLONE = {url!r}, {branch!r}, os.path.abspath({clone!r})
+if "google.colab" in sys.modules and not os.path.isdir(CLONE):
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "-b", BRANCH, REPOSITORY, CLONE], check=True)
+    subprocess.run([sys.executable, os.path.join(CLONE, {install!r})], check=True)
+    if "numpy" in sys.modules:  # loaded before the install: a restart picks up the pinned versions
         print("Packages were replaced: choose Runtime > Restart session, then run all cells again.")
-if os.path.isdir({clone!r}):
-    sys.path.insert(0, os.path.abspath({clone!r}))'''
+if os.path.isdir(CLONE):
+    sys.path.insert(0, CLONE)'''
 
 __all__ = ["EDITIONS", "STUDENT", "TEACHER", "EditionError", "Exercise", "build_edition", "colab_url", "exercises",
            "inject_solutions", "lab_links", "read_source", "repository", "write_editions"]
@@ -316,8 +317,7 @@ def build_edition(nb: nbformat.NotebookNode, edition: str, root: str | Path | No
         if cell.cell_type == "markdown":
             cell.source = myst_to_markdown(cell.source, links)
         if cell.cell_type == "code" and "parameters" in _tags(cell):
-            setup = SETUP_CELL.format(url=url, branch=branch, clone=COLAB_CLONE,
-                                      install=f"{COLAB_CLONE}/brainalign/book/lab/install.py")
+            setup = SETUP_CELL.format(url=url, branch=branch, clone=COLAB_CLONE, install=INSTALL_SCRIPT)
             cells.append(nbformat.v4.new_code_cell(setup, metadata={"tags": ["colab-setup"]}))
         cells.append(cell)
     out = nbformat.v4.new_notebook(cells=cells, metadata={

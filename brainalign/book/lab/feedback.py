@@ -13,6 +13,7 @@ A :class:`Feedback` is truthy only when passed, so ``assert check_x(...)`` works
 from __future__ import annotations
 
 import html
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,7 +61,12 @@ class Feedback:
         return (f'<div class="brainalign-feedback brainalign-feedback-{self.status.replace(" ", "-")}" '
                 f'style="border-left: 4px solid {color}; background: {background}; color: #1f2328; '
                 f'padding: 0.4em 0.8em; margin: 0.2em 0; font-family: system-ui, sans-serif;">'
-                f'<strong style="color: {color};">{mark} {label}:</strong> {html.escape(self.message)}</div>')
+                f'<strong style="color: {color};">{mark} {label}:</strong> {_code(self.message)}</div>')
+
+
+def _code(message: str) -> str:
+    """The message as HTML: escaped, with `backticked` names as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(message))
 
 
 def passed(message: str) -> Feedback:

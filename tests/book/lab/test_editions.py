@@ -142,7 +142,7 @@ def test_colab_setup_cell_clones_and_installs_in_colab_only(student, tmp_path, m
     def fake_run(cmd, check):
         calls.append(cmd)
         if cmd[:2] == ["git", "clone"]:
-            (tmp_path / cmd[-1]).mkdir()
+            Path(cmd[-1]).mkdir()
         return subprocess.CompletedProcess(cmd, 0)
 
     monkeypatch.chdir(tmp_path)
@@ -153,16 +153,17 @@ def test_colab_setup_cell_clones_and_installs_in_colab_only(student, tmp_path, m
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     exec(setup, {})
     url, branch = E.repository(ROOT)
-    assert calls[0] == ["git", "clone", "-q", "--depth", "1", "-b", branch, url, E.COLAB_CLONE]
-    assert calls[1] == [sys.executable, f"{E.COLAB_CLONE}/brainalign/book/lab/install.py"]
-    assert sys.path[0] == str(tmp_path / E.COLAB_CLONE)
+    clone = tmp_path / E.COLAB_CLONE
+    assert calls[0] == ["git", "clone", "-q", "--depth", "1", "-b", branch, url, str(clone)]
+    assert calls[1] == [sys.executable, str(clone / E.INSTALL_SCRIPT)]
+    assert sys.path[0] == str(clone)
     assert "Restart session" in capsys.readouterr().out                      # numpy was loaded before the install
     exec(setup, {})                                                          # a second run does not install again
     assert len(calls) == 2
 
 
 def test_install_script_path_in_the_setup_cell_exists():
-    assert (ROOT / "brainalign" / "book" / "lab" / "install.py").is_file()
+    assert (ROOT / E.INSTALL_SCRIPT).is_file()
 
 
 def test_committed_colab_copy_is_current():

@@ -38,3 +38,8 @@ def test_call_turns_a_students_error_into_feedback():
     assert "TypeError" in info.value.feedback.message and "return x / \"a\"" in info.value.feedback.message
     with pytest.raises(F.StudentCodeError, match="expected a function"):
         F.call(3, exercise="Exercise 3")
+
+
+def test_backticked_names_are_code_in_html():
+    html = F.not_yet("Exercise 8: `to_bits` still returns nothing")._repr_html_()
+    assert "<code>to_bits</code>" in html and "`" not in html
