@@ -120,9 +120,9 @@
 # Parameters: change them here, or from a shell (papermill underneath):
 #   python -m brainalign.book --only 06_tutorial --no-html -p <name> <value>
 seed = 0                              # seed of the simulation
-model_name = "smollm2-135m-instruct"  # a small real language model from PyPI
-story = 1                             # Natural Stories story (1-10) of sections 6-8
-threads = 1                           # CPU threads; 1 is fastest on a busy laptop
+model_name = "smollm2-135m-instruct"  # a small real model from PyPI
+story = 1                             # Natural Stories story (1-10)
+threads = 1                           # CPU threads (1: best on a laptop)
 progress = False                      # progress bars
 
 # %%
@@ -223,9 +223,10 @@ X = sim.layers["layer.5"]         # [stimuli, units]
 # %%
 rng = np.random.default_rng(seed)
 random_features = rng.standard_normal((sim.n_stimuli, 150))
-in_sample = LinearRegression().fit(random_features, Y).predict(random_features)
+fit_all = LinearRegression().fit(random_features, Y)
+in_sample = fit_all.predict(random_features)
 in_sample_r = float(np.median(T.pearson_r(in_sample, Y)))
-print(f"random features, scored on their own training data: r = {in_sample_r:.2f}")
+print(f"random features, on their training data: r = {in_sample_r:.2f}")
 
 # %% [markdown]
 # An r of that size from noise! Least squares simply memorises the data. This is **leakage**: test data leaked into
@@ -278,7 +279,7 @@ glue("tut_held_out_r", held_out_r)
 # r = {glue:text}`tut_held_out_r:.2f` on new stimuli.
 
 # %% [markdown]
-# Only the held-out number says anything about the features.
+# Keep the two numbers in mind: every score in the rest of the lab is a held-out score.
 
 # %% [markdown] tags=["instructor"]
 # ```{admonition} Instructor notes: section 2
@@ -359,9 +360,10 @@ from brainalign.encoding import linear_predictivity
 
 score_l5 = cv_score(X, Y)
 score_truth = cv_score(sim.features, Y)
-print(f"layer.5: r = {score_l5:.3f}; true latent features: r = {score_truth:.3f}")
-# the package's version (exact algebra, all layers at once) gives the same number
-print(f"linear_predictivity, layer.5: r = {linear_predictivity(X, Y).score:.3f}")
+print(f"layer.5: r = {score_l5:.3f}; true features: r = {score_truth:.3f}")
+# the package's version (exact algebra, all layers at once): the same number
+package = linear_predictivity(X, Y).score
+print(f"linear_predictivity, layer.5: r = {package:.3f}")
 
 # %% [markdown] tags=["instructor"]
 # ```{admonition} Instructor notes: section 3
@@ -500,10 +502,10 @@ T.check_ceiling_prediction(predict_ceiling, seed=seed)
 # the cross-validated score of each layer. The paper reports a model's score at its **best layer**.
 
 # %% mystnb={"figure": {"caption": "SIMULATED data. Cross-validated encoding score of each layer of the simulated model (points) and the split-half noise ceiling (dashed line).", "name": "fig-tutorial-sim-profile"}, "image": {"alt": "Line plot of the cross-validated encoding score r against the layer depth 0 to 7 of the simulated model, with a dashed horizontal line at the split-half noise ceiling.", "width": "100%"}}
-profile = pd.DataFrame({"layer": list(sim.layers), "depth": range(len(sim.layers))})
+profile = pd.DataFrame({"layer": list(sim.layers)})
 profile["score"] = [cv_score(a, Y) for a in sim.layers.values()]
 fig, ax = plt.subplots(figsize=(6, 3.2))
-ax.plot(profile["depth"], profile["score"], marker="o", label="cross-validated r")
+ax.plot(profile.index, profile["score"], "o-", label="cross-validated r")
 ax.axhline(ceiling, ls="--", color="gray", label="split-half ceiling")
 ax.set(xlabel="layer of the simulated model", ylabel="encoding score (r)",
        title="SIMULATED: layer profile")
@@ -593,8 +595,8 @@ T.check_unit_sweep(sweep, seed=seed)
 
 # %%
 words = T.load_reading_times()
-cols = ["story_id", "word", "mean_rt_2016", "sd_rt_2016", "n_subj_2016", "scored"]
-print(words[cols].head())
+cols = ["story_id", "word", "mean_rt_2016", "sd_rt_2016", "n_subj_2016"]
+print(words[cols + ["scored"]].head())
 
 # %% [markdown]
 # ### Exercise 7 ★★ (REAL DATA): a noise ceiling for reading times
@@ -726,7 +728,8 @@ r_surprisal = ...
 # Solution
 mask = (story_words["scored"] == 1) & np.isfinite(story_words["surprisal"])
 kept = story_words[mask]
-r_surprisal = float(np.corrcoef(kept["surprisal"], kept["mean_rt_2016"])[0, 1])
+r = np.corrcoef(kept["surprisal"], kept["mean_rt_2016"])
+r_surprisal = float(r[0, 1])
 
 # %% tags=["check"]
 T.check_reading_time_r(r_surprisal, story_words)
@@ -822,9 +825,10 @@ print(f"best layer: {best_real} (r = {real_profile['score'].max():.3f})")
 
 # %% mystnb={"figure": {"caption": "REAL DATA. Cross-validated encoding score (OLS, 10 ShuffleSplits) of every fifth layer of the language model, predicting the mean reading times of the scored words of one Natural Stories story.", "name": "fig-tutorial-real-profile"}, "image": {"alt": "Line plot of the cross-validated r against the relative depth of the layer, from 0 (embeddings) to 1 (last block), for a real language model on one story's reading times.", "width": "100%"}}
 fig, ax = plt.subplots(figsize=(6, 3.2))
-sns.lineplot(data=real_profile, x="relative depth", y="score", marker="o", ax=ax)
+ax.plot(real_profile["relative depth"], real_profile["score"], marker="o")
 ax.set(xlabel="relative depth (0 = embeddings, 1 = last block)",
-       ylabel="cross-validated r", title=f"REAL DATA: {model_name}, story {story}")
+       ylabel="cross-validated r",
+       title=f"REAL DATA: {model_name}, story {story}")
 plt.show()
 
 # %% tags=["book-only", "remove-cell"]
@@ -852,8 +856,10 @@ ridge_r, ridge_better = ..., ...
 
 # %% tags=["solution", "hide-cell"] mystnb={"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 # Solution
-ridge_r = cv_score(layers.features[best_real], rt, RidgeCV(alphas=T.RIDGE_ALPHAS))
-ridge_better = ridge_r > real_profile.set_index("layer").loc[best_real, "score"]
+ridge = RidgeCV(alphas=T.RIDGE_ALPHAS)
+ridge_r = cv_score(layers.features[best_real], rt, ridge)
+ols_r = real_profile.set_index("layer").loc[best_real, "score"]
+ridge_better = ridge_r > ols_r
 
 # %% tags=["check"]
 T.check_ridge(ridge_r, ridge_better, layers, best_real)

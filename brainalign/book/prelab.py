@@ -95,8 +95,8 @@ def check_compute(root: Path) -> tuple[str, str]:
 
 def check_model(root: Path) -> tuple[str, str]:
     from . import tutorial  # as check_data
-    from .. import load_model
-    from ..activations import word_surprisal
+    from .. import load_model  # as check_data
+    from ..activations import word_surprisal  # as check_data
 
     tutorial.setup_lab(1, progress=False)
     model = load_model(install.LAB_MODEL)

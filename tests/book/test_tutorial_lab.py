@@ -50,16 +50,6 @@ def _noise(nb: nbformat.NotebookNode) -> list[str]:
     return lines
 
 
-@pytest.fixture(scope="module")
-def source():
-    return E.read_source(root=ROOT)
-
-
-@pytest.fixture(scope="module")
-def student(source):
-    return E.build_edition(source, E.STUDENT, ROOT)
-
-
 def test_student_edition_runs_through_and_every_check_says_not_yet(student, tmp_path):
     ran = _execute(student, tmp_path, "student")
     feedback = _feedback(ran)

@@ -20,16 +20,6 @@ MYST_LEFTOVERS = ("{glue", "```{", ":::{", "{doc}", "{download}", ":class:", "{c
 
 
 @pytest.fixture(scope="module")
-def source():
-    return E.read_source(root=ROOT)
-
-
-@pytest.fixture(scope="module")
-def student(source):
-    return E.build_edition(source, E.STUDENT, ROOT)
-
-
-@pytest.fixture(scope="module")
 def teacher(source):
     return E.build_edition(source, E.TEACHER, ROOT)
 
@@ -218,3 +208,11 @@ def test_inject_solutions(source, student):
     broken.cells = [c for c in broken.cells if c.get("metadata", {}).get("brainalign", {}).get("exercise") != 3]
     with pytest.raises(E.EditionError, match="lacks exercises"):
         E.inject_solutions(broken, source)
+
+
+def test_code_shown_on_the_page_fits_its_column(source):
+    """The page's code column holds about 80 characters at 1280 px: longer lines scroll sideways on a projector."""
+    wide = [(i, line) for i, c in enumerate(source.cells)
+            if c.cell_type == "code" and not {"remove-cell", "remove-input"} & _tags(c)
+            for line in c.source.splitlines() if len(line) > 79]
+    assert not wide, wide
