@@ -85,7 +85,7 @@ glue_text("mmlu_bbh", phrases.correlation_summary({"MMLU": mmlu, "BBH overall": 
 # the per-model category scores. From each printed r and n = 17 models we recompute the raw p-value (exact null
 # distribution of Pearson's r) and adjust the 11 p-values with Benjamini-Hochberg; the column `p adjusted (paper)` is
 # the printed value. The BBH world-knowledge category stands out: **r = {glue:text}`r_wk:.2f`**, adjusted
-# p = {glue:text}`p_wk:.4f` (paper: < {glue:text}`pub_p_wk:.3f`). {glue:text}`n_fdr_match` of the
+# p = {glue:text}`p_wk:.5f` (paper: < {glue:text}`pub_p_wk:.3f`). {glue:text}`n_fdr_match` of the
 # {glue:text}`n_fdr_rows` printed adjusted p-values are reproduced to their printed precision. {glue:md}`fdr_exceptions`
 
 # %%
@@ -145,7 +145,7 @@ plt.show()
 # ## Summary
 #
 # - {glue:md}`mmlu_bbh` Among the BBH categories, world knowledge (r = {glue:text}`r_wk:.2f`) has a recomputed
-#   adjusted p of {glue:text}`p_wk:.4f`.
+#   adjusted p of {glue:text}`p_wk:.5f`.
 # - Across both families, the NWP-loss correlation recomputed from Table 7 is r = {glue:text}`r_nwp:+.2f`, against
 #   the paper's {glue:text}`pub_r_nwp:.2f`. {glue:md}`nwp_within`
 #

@@ -89,7 +89,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("… all models, vanilla included (r)", _C2, "pub_r_all", "r_all"),
     Claim("Brain alignment correlates with world knowledge, MMLU (r)", _C3, "pub_r_mmlu", "r_mmlu"),
     Claim("BBH world knowledge survives the FDR correction (adjusted p)", _C3, "pub_p_wk", "p_wk",
-          kind="significant", digits=4),
+          kind="significant", digits=5),
     Claim("Brain alignment correlates with NWP loss (r)", _C3, "pub_r_nwp", "r_nwp", signed=True, discrepancy="D3"),
     Claim("Instruction-tuning does not raise behavioral alignment (paired t-test p)", _C4, "b_p_t", "b_p_t",
           kind="not_significant", digits=3),

@@ -42,7 +42,7 @@ def correlation_text(res: pd.Series, published: tuple[float | None, float | None
 
 def plot_correlation(scores: pd.DataFrame, x: str, y: str = "Average", *, ax: Axes | None = None,
                      title: str | None = None, published: tuple[float | None, float | None] | None = None,
-                     seed: int = 0, legend: str = "lower right", **selection) -> Axes:
+                     seed: int = 0, legend: str = "best", **selection) -> Axes:
     """One model property against alignment, with regression line, r, p, bootstrap CI and n.
 
     Axes run in their natural direction (small to large), whatever the paper did (its NWP-loss axes run from high to

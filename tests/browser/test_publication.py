@@ -146,3 +146,14 @@ def test_one_citation_style(page_facts):
         for label in labels:
             author, year = label.rsplit(", ", 1)
             assert author.split()[0] in text.split("References")[0] and year in text.split("References")[0], label
+
+
+def test_no_empty_index_page_and_one_search_field(browser, book_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(book_url + "book/methods.html", wait_until="networkidle")
+    links = page.locator("a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    visible_search = page.locator(".search-button-field").evaluate_all(
+        "els => els.filter(e => e.offsetParent !== null && e.getBoundingClientRect().height > 0).length")
+    page.close()
+    assert not [link for link in links if "genindex" in link], "a link to the (empty) general index"
+    assert visible_search == 1, f"{visible_search} search fields on the page"
