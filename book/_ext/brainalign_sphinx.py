@@ -176,6 +176,9 @@ class EditionBibtex(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         root = Path(self.env.srcdir)
         self.env.note_dependency(str(root / "CITATION.cff"))
+        if not hasattr(self.env, "brainalign_stamped_docs"):
+            self.env.brainalign_stamped_docs = set()
+        self.env.brainalign_stamped_docs.add(self.env.docname)  # re-read on every build: the stamp changes
         text = edition.edition_bibtex(root, self.env.app.brainalign_stamp)
         block = nodes.literal_block(text, text, language="bibtex")
         return [block]
@@ -214,12 +217,18 @@ def _register_citation_style() -> None:
     register_plugin("pybtex.style.formatting", "brainalign_author_year", AuthorYearStyle, force=True)
 
 
+def _stamped_docs(app: Any, env: Any, added: set, changed: set, removed: set) -> list[str]:
+    """Pages that show the build stamp in their body (the edition BibTeX) are re-read by every build."""
+    return sorted(getattr(env, "brainalign_stamped_docs", set()) - set(removed))
+
+
 def setup(app: Any) -> dict:
     _register_citation_style()
     app.add_config_value("brainalign_launch_pages", [], "html")
     app.add_config_value("brainalign_pages_branch", "gh-pages", "html")
     app.connect("config-inited", _configure)
     app.connect("source-read", _substitute)
+    app.connect("env-get-outdated", _stamped_docs)
     app.connect("html-page-context", _dedupe_scripts, priority=100)
     app.connect("html-page-context", _launch_buttons, priority=510)
     app.add_directive("results-table", ResultsTable)
