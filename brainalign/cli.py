@@ -55,7 +55,8 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
                         "Wehbe2014, Futrell2018; the default); repeatable")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N [auto]")
     p.add_argument("--dtype", default="auto",
-                   help="weights dtype: auto (bf16/fp16 on CUDA, fp32 on CPU), float32, bfloat16, float16 [auto]")
+                   help="weights dtype: auto (bf16 on CUDA, fp32 on GPUs without bf16 and on CPU; fp32 in the paper "
+                        "protocol), float32, bfloat16, float16 [auto]")
     p.add_argument("--batch-size", type=int, default=None, metavar="N",
                    help="passages per forward pass, for benchmarks that batch (lower it when out of GPU memory)")
     p.add_argument("--out", "-o", default=DEFAULT_OUT, metavar="DIR",
