@@ -53,14 +53,17 @@ class NaturalStoriesBenchmark(Benchmark):
     target : str
         Target column of the word table (``"mean_rt_2016"``, Brain-Score's).
     extraction_kwargs : dict, optional
+    protocol : {"brainalign", "paper"}
+        Scoring protocol (:mod:`brainalign.benchmarks.protocols`).
     """
 
     datasets = ("naturalstories",)
     published_ceiling = PUBLISHED
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, ceiling: str | float = "published",
-                 target: str = "mean_rt_2016", extraction_kwargs: dict[str, Any] | None = None) -> None:
-        super().__init__(extraction_kwargs=extraction_kwargs)
+                 target: str = "mean_rt_2016", extraction_kwargs: dict[str, Any] | None = None,
+                 protocol: str | None = None) -> None:
+        super().__init__(extraction_kwargs=extraction_kwargs, protocol=protocol)
         self.data_home = data_home
         self.table = load_targets(data_home=data_home)
         if target not in self.table.columns:
