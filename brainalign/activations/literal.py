@@ -195,7 +195,7 @@ def paper_word_surprisal(model: Any, words: Sequence[str], *, progress: bool = T
         done = {j.word for j in shared}
         todo = [j for j in todo if j.word not in done]
     todo.sort(key=lambda j: -len(j.ids))
-    net, dev = model.hf_model, model.device
+    dev = model.device
     pad = model.tokenizer.pad_token_id if model.tokenizer.pad_token_id is not None else 0
     with torch.inference_mode():
         for s in tqdm(range(0, len(todo), batch_size), desc=f"{model.name}: surprisal (paper protocol)",
