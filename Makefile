@@ -36,7 +36,7 @@ test: env chromium book
 	$(BIN)/python -m pytest
 
 test-fast: env
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest -m "not slow and not browser and not oracle"
 
 test-slow: env
 	$(BIN)/python -m pytest -m slow

@@ -55,6 +55,9 @@ class NaturalStoriesBenchmark(Benchmark):
     extraction_kwargs : dict, optional
     protocol : {"brainalign", "paper"}
         Scoring protocol (:mod:`brainalign.benchmarks.protocols`).
+    stories : sequence of int, optional
+        Score only these stories (1-10; the context then runs over them in order). Default: all ten, as the paper.
+        A subset is for quick runs and the oracle tests; its scores are not the paper's quantity.
     """
 
     datasets = ("naturalstories",)
@@ -62,10 +65,20 @@ class NaturalStoriesBenchmark(Benchmark):
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, ceiling: str | float = "published",
                  target: str = "mean_rt_2016", extraction_kwargs: dict[str, Any] | None = None,
-                 protocol: str | None = None) -> None:
+                 protocol: str | None = None, stories: Any = None) -> None:
         super().__init__(extraction_kwargs=extraction_kwargs, protocol=protocol)
         self.data_home = data_home
         self.table = load_targets(data_home=data_home)
+        if stories is not None:
+            wanted = [int(s) for s in stories]
+            bad = sorted(set(wanted) - set(self.table["story_id"].astype(int)))
+            if bad or not wanted:
+                raise ValueError(f"stories must be a non-empty subset of 1-10, got {stories!r}")
+            keep = self.table["story_id"].astype(int).isin(wanted)
+            attrs = dict(self.table.attrs)
+            self.table = self.table[keep].reset_index(drop=True)
+            self.table.attrs.update(attrs, stories=wanted)
+        self.stories = None if stories is None else tuple(int(s) for s in stories)
         if target not in self.table.columns:
             raise ValueError(f"unknown target column {target!r}; choose one of the table's columns "
                              f"({', '.join(c for c in self.table.columns if 'rt' in c)})")
@@ -106,5 +119,8 @@ class NaturalStoriesBenchmark(Benchmark):
 
     def data_provenance(self) -> dict[str, Any]:
         """What identifies the human data of a result."""
-        return {"data_checksum": self.data_checksum, "data_source": self.table.attrs.get("source", ""),
-                "target": self.target_column}
+        out = {"data_checksum": self.data_checksum, "data_source": self.table.attrs.get("source", ""),
+               "target": self.target_column}
+        if self.stories is not None:
+            out["stories"] = ",".join(map(str, self.stories))
+        return out

@@ -44,6 +44,8 @@ class Futrell2018(NaturalStoriesBenchmark):
         Passed to :func:`brainalign.activations.word_surprisal` (``max_context``, ``stride``, ``t5_method``, ...), over
         the protocol's (paper: ``context="literal"``, ``t5_method="paper"``).
     %(protocol)s
+    stories : sequence of int, optional
+        Only these stories (quick runs, oracle tests); default all ten.
     """
 
     name = "Futrell2018"
@@ -53,8 +55,8 @@ class Futrell2018(NaturalStoriesBenchmark):
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, ceiling: str | float = "published",
                  target: str = "mean_rt_2016", surprisal_kwargs: dict[str, Any] | None = None,
-                 protocol: str | None = None) -> None:
-        super().__init__(data_home=data_home, ceiling=ceiling, target=target, protocol=protocol)
+                 protocol: str | None = None, stories: Any = None) -> None:
+        super().__init__(data_home=data_home, ceiling=ceiling, target=target, protocol=protocol, stories=stories)
         self.surprisal_kwargs = dict(surprisal_kwargs or {})
 
     @fill_doc
