@@ -13,10 +13,11 @@ What is patched, and nothing else:
   ``SplitHalvesConsistency.__call__`` (Futrell2018) return the published values (they would download or need every
   subject; raw scores do not depend on them).
 
-The model handed to ``HuggingfaceSubject`` is the folder's network. For T5, brainscore-language 2.2.1 predates the two
-lines the authors' commit 91c88b1 adds to ``_tokenize_overflow_aware`` for encoder-decoders (``decoder_input_ids =
-input_ids``; drop ``token_type_ids``): :class:`AuthorsT5` is a T5 whose forward applies exactly that line, so the
-reference's own tokenization, hooks and reading-time code run unchanged on it.
+The model handed to ``HuggingfaceSubject`` is the folder's network. brainscore-language 2.2.1 predates the two lines
+the authors' commit 91c88b1 adds to ``_tokenize_overflow_aware`` (drop ``token_type_ids``; for encoder-decoders
+``decoder_input_ids = input_ids``): :func:`authors_forward` makes the network's own forward apply exactly these two
+lines, so the reference's tokenization, hooks and reading-time code run unchanged on it. (Without the first line a
+tokenizer that returns ``token_type_ids`` adds GPT-2's token-type embeddings: a different model.)
 
 ``digest_text`` is wrapped to keep a copy of what the reference computed (its per-word reading times, its
 activations); the wrapper returns the reference's output untouched.
@@ -36,19 +37,21 @@ import xarray as xr
 RELEASE = None  # filled in main()
 
 
-class AuthorsT5(torch.nn.Module):
-    """A T5 as the authors' HuggingfaceSubject feeds it (91c88b1: ``decoder_input_ids = input_ids``)."""
+def authors_forward(net):
+    """The network as the authors' HuggingfaceSubject (91c88b1) feeds it: ``token_type_ids`` dropped, and for
+    encoder-decoders ``decoder_input_ids = input_ids``. brainscore-language 2.2.1 lacks these two lines of
+    ``_tokenize_overflow_aware``; here they are applied by the model's own forward (an instance attribute, so the
+    module paths the plugins hook stay those of the network)."""
+    forward = net.forward
 
-    def __init__(self, t5):
-        super().__init__()
-        self.t5 = t5
-        self.encoder = t5.encoder  # the module paths the plugins hook: encoder.block.N, decoder.block.N
-        self.decoder = t5.decoder
-        self.config = t5.config
-
-    def forward(self, input_ids, attention_mask=None, **kwargs):
+    def authors(*args, **kwargs):
         kwargs.pop("token_type_ids", None)
-        return self.t5(input_ids=input_ids, attention_mask=attention_mask, decoder_input_ids=input_ids, **kwargs)
+        if net.config.is_encoder_decoder:
+            kwargs["decoder_input_ids"] = kwargs["input_ids"]
+        return forward(*args, **kwargs)
+
+    net.forward = authors
+    return net
 
 
 def _patch_loading(files: dict[str, str]) -> None:
@@ -101,9 +104,8 @@ def _model(model_dir: str, dtype: str, t5: bool):
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
     dt = getattr(torch, dtype)
-    if t5:
-        return AuthorsT5(AutoModelForSeq2SeqLM.from_pretrained(model_dir, torch_dtype=dt).eval())
-    return AutoModelForCausalLM.from_pretrained(model_dir, torch_dtype=dt).eval()
+    cls = AutoModelForSeq2SeqLM if t5 else AutoModelForCausalLM
+    return authors_forward(cls.from_pretrained(model_dir, torch_dtype=dt).eval())
 
 
 def _subject(task: dict, layer: str | None):
