@@ -22,7 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = Path(__file__).with_name("reference_side.py")
 REPORT_DIR = Path(os.environ.get("BRAINALIGN_ORACLE_REPORT", ROOT / "_build" / "oracle"))
-_RECORDS: list[dict] = []
+sys.path.insert(0, str(Path(__file__).parent))
+from oracle_report import RECORDS as _RECORDS  # noqa: E402 - one module shared with the tests (not a conftest copy)
 
 
 def oracle_python() -> Path:
@@ -60,14 +61,6 @@ def reference(tmp_path):
     return run
 
 
-def record(check: str, *, brainalign: float, reference: float, diff: float, tolerance: float, release: str,
-           brainalign_seconds: float, reference_seconds: float, note: str = "") -> None:
-    """Add one line to the oracle report."""
-    _RECORDS.append({"check": check, "brainalign": brainalign, "reference": reference, "diff": diff,
-                     "tolerance": tolerance, "release": release, "brainalign_s": round(brainalign_seconds, 2),
-                     "reference_s": round(reference_seconds, 2), "note": note})
-
-
 def pytest_terminal_summary(terminalreporter):
     if not _RECORDS:
         return
@@ -83,5 +76,3 @@ def pytest_terminal_summary(terminalreporter):
     for line in lines:
         terminalreporter.write_line(line)
 
-
-sys.path.insert(0, str(Path(__file__).parent))

@@ -38,7 +38,7 @@ from brainalign.models.export import export_for_transformers4
 from brainalign.models.offline import converted_dir
 from brainalign.models.paper import brainscore_layer_name
 from brainalign.models.tiny import save_tiny_model
-from conftest import record
+from oracle_report import record
 from fixtures_neural import lm_like, pereira_assembly
 
 pytestmark = pytest.mark.oracle
@@ -122,6 +122,13 @@ def _futrell(shared_data, stories=STORIES, n_words=None):
     return xr.DataArray(t["mean_rt_2016"].to_numpy()[:, None], dims=("presentation", "subject"), coords=coords)
 
 
+def _effect(check, brainalign_value, paper_value, seconds, release):
+    """A row of the report that measures a difference between the protocols (not a check: no tolerance)."""
+    record(check, brainalign=brainalign_value, reference=paper_value, diff=abs(brainalign_value - paper_value),
+           tolerance=float("nan"), release=release, brainalign_seconds=seconds, reference_seconds=0,
+           note="effect: 'brainalign' = the default protocol, 'reference' column = the paper protocol")
+
+
 # ------------------------------------------------------------------------------------------------------ checks
 @pytest.mark.parametrize("arch", ["smollm2", "t5", "llama", "gpt2"])
 def test_exported_folders_load_identically(arch, folders, reference):
@@ -176,6 +183,13 @@ def test_futrell2018_surprisal_and_raw_r(arch, folders, reference, shared_data, 
     assert per_word < _tol(arch)
     assert diff < F64_TOL
     assert result.provenance["protocol"] == "paper"
+    default = Futrell2018(stories=STORIES)  # the effect of the corrected default (not a check)
+    default.table = bench.table
+    t0 = time.perf_counter()
+    other = default.score(model, progress=False)
+    _effect(f"Futrell2018 raw r, {arch}, {where}: brainalign protocol (2048-token windows"
+            f"{'; causal T5 decoder' if arch == 't5' else ''})", other.raw, result.raw, time.perf_counter() - t0,
+            ref["release"])
 
 
 NEURAL_LAYERS = {"t5": ["encoder.block.1", "decoder.block.0"],
@@ -231,6 +245,19 @@ def test_pereira2018_both_experiments(arch, folders, reference, tmp_path):
                    note=f"activations max rel diff {act:.1e}")
             assert act < _tol(arch)
             assert diff < F64_TOL
+    _protocol_effect(Pereira2018, data, model, result, layers, "Pereira2018 (mean of the experiments)", arch,
+                     ref["release"])
+
+
+def _protocol_effect(cls, data, model, paper_result, layers, what, arch, release):
+    t0 = time.perf_counter()
+    other = cls(assembly=data, device="cpu", extraction_kwargs={"cache": False}).score(model, progress=False)
+    ours = dict(zip(other.layers["layer"], other.layers["score"]))
+    paper = dict(zip(paper_result.layers["layer"], paper_result.layers["score"]))
+    for layer in layers:
+        if layer in ours:
+            _effect(f"{what} raw, {arch} {layer}: brainalign protocol", ours[layer], paper[layer],
+                    time.perf_counter() - t0, release)
 
 
 @pytest.mark.parametrize("arch", ["t5", "llama", "gpt2"])
@@ -249,6 +276,7 @@ def test_blank2014_per_layer(arch, folders, reference, tmp_path, shared_data):
                note=f"activations max rel diff {act:.1e}")
         assert act < _tol(arch)
         assert diff < F64_TOL
+    _protocol_effect(Blank2014, data, model, result, layers, "Blank2014", arch, ref["release"])
 
 
 def _metric_data(n=243, p=300, v=60, seed=0):
