@@ -121,6 +121,7 @@ class NaturalStoriesBenchmark(Benchmark):
         """What identifies the human data of a result."""
         out = {"data_checksum": self.data_checksum, "data_source": self.table.attrs.get("source", ""),
                "target": self.target_column}
-        if self.stories is not None:
+        if self.stories is not None:  # a subset is another quantity: its checksum says so (and the book skips it)
             out["stories"] = ",".join(map(str, self.stories))
+            out["data_checksum"] += f";stories={out['stories']}"
         return out
