@@ -63,24 +63,9 @@ def sort_order(stimulus_ids: Sequence | np.ndarray | None, n_stimuli: int) -> np
 
 def split_order_positions(stimulus_ids: Sequence | np.ndarray | None, n_stimuli: int,
                           split_order: str = "sorted") -> np.ndarray:
-    """The positions over which folds are drawn: :func:`sort_order` (``"sorted"``) or the given order (``"stored"``).
-
-    Parameters
-    ----------
-    stimulus_ids : sequence, shape [n_stimuli], optional
-        Unique stimulus identifiers (checked in both orders).
-    n_stimuli : int
-    split_order : {"sorted", "stored"}
-
-    Returns
-    -------
-    ndarray of int, shape [n_stimuli]
-
-    Raises
-    ------
-    ValueError
-        Unknown ``split_order``, wrong length or duplicated ids.
-    """
+    """The positions over which folds are drawn, shape [n_stimuli]: :func:`sort_order` (``split_order="sorted"``)
+    or the given order (``"stored"``); ``stimulus_ids`` and ``n_stimuli`` as in :func:`sort_order`, whose checks
+    apply in both orders. Raises ValueError for an unknown ``split_order``."""
     if split_order not in SPLIT_ORDERS:
         raise ValueError(f"split_order must be one of {SPLIT_ORDERS}, got {split_order!r}")
     order = sort_order(stimulus_ids, n_stimuli)  # validates the ids in both modes
