@@ -62,7 +62,8 @@ cost = cost_estimate()
 glue("r_gpu_hours", float(cost["gpu_hours"].sum()), display=False)
 glue("r_n_models", len(cost), display=False)
 glue("r_too_big", ", ".join(cost.loc[~cost["fits_one_gpu"], "model"]) or "none", display=False)
-cost[["model", "params", "weights_gib", "fits_one_gpu", "pflop", "gpu_hours"]].set_index("model").round(2)
+shown = cost.assign(params=cost["params"] / 1e9).rename(columns={"params": "params (billions)"})
+shown[["model", "params (billions)", "weights_gib", "fits_one_gpu", "pflop", "gpu_hours"]].set_index("model").round(2)
 
 # %% [markdown]
 # The {glue:text}`r_n_models` models cost about {glue:text}`r_gpu_hours:.0f` GPU-hours at a sustained 10 float32
