@@ -40,6 +40,8 @@ class Futrell2018Encoding(NaturalStoriesBenchmark):
     relative_alphas : array-like, optional
         Ridge penalty grid (see :mod:`brainalign.encoding.grouped_ridge`).
     %(extraction_kwargs)s
+    protocol : {"brainalign"}
+        Not one of the paper's benchmarks: the paper protocol is refused.
     """
 
     name = "Futrell2018-encoding"

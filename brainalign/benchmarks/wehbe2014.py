@@ -112,6 +112,9 @@ class Wehbe2014(Benchmark):
         Pipeline settings (defaults as in the paper's code).
     %(device)s
     %(extraction_kwargs)s
+    protocol : {"brainalign", "paper"}
+        Recorded in the result. Wehbe2014 is the authors' own pipeline (not Brain-Score's) in both protocols; the
+        paper protocol only loads float32 weights (``brainalign reproduce``).
     """
 
     name = "Wehbe2014"
