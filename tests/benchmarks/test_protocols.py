@@ -60,8 +60,12 @@ def test_committed_layer_represents_a_paper_model(monkeypatch):
 
 
 def test_protocols_a_benchmark_does_not_implement_are_refused(shared_data):
-    with pytest.raises(ValueError, match="not one of the paper's benchmarks"):
+    with pytest.raises(ValueError, match="implements the protocol.s. brainalign, not 'paper'"):
         load_benchmark("Futrell2018-encoding", protocol="paper")
+    from brainalign.benchmarks.futrell2018_encoding import Futrell2018Encoding
+
+    with pytest.raises(ValueError, match="not one of the paper's benchmarks"):
+        Futrell2018Encoding(protocol="paper")
     with pytest.raises(ValueError, match="the paper protocol is the linear metric"):
         Blank2014(assembly=pereira_assembly(), protocol="paper", metric="ridge")
     assert load_benchmark("Futrell2018", protocol="paper").protocol.surprisal["context"] == "literal"
