@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: env book test test-fast test-slow test-oracle oracle-env chromium perf clean
+.PHONY: env book pdf test test-fast test-slow test-oracle oracle-env chromium perf clean
 
 env: $(STAMP)
 
@@ -29,8 +29,13 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: 'sudo apt-get install chromium' to run the browser tests"; fi; fi
 
-book: env
+# The HTML book and its PDF (_build/html/brainalign-book.pdf; the PDF needs chromium).
+book: env chromium
 	$(BIN)/python -m brainalign.book
+
+# Only the PDF, from the notebooks the last `make book` executed.
+pdf: env chromium
+	$(BIN)/python -m brainalign.book --pdf-only
 
 test: env chromium book
 	$(BIN)/python -m pytest

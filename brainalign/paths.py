@@ -8,6 +8,8 @@ extracted activations           ``BRAINALIGN_ACTIVATION_CACHE``                 
 converted offline models        ``BRAINALIGN_MODEL_CACHE``                       ``<user cache>/models``
 extra benchmark modules         ``BRAINALIGN_BENCHMARK_PATH`` (``os.pathsep``)   none
 downloads forbidden             ``BRAINALIGN_OFFLINE`` (``1``/``true``/...)      downloads allowed
+the book's published address    ``BRAINALIGN_BOOK_BASE_URL``                     none (no canonical links)
+Chromium (book PDF, browser)    ``BRAINALIGN_CHROMIUM``                          ``/usr/bin/chromium``
 ==============================  ===============================================  =====================================
 
 ``<user cache>`` is ``pooch.os_cache("brainalign")`` (``~/.cache/brainalign`` on Linux). An explicit argument
@@ -31,10 +33,12 @@ ENV_OFFLINE = "BRAINALIGN_OFFLINE"
 ENV_ACTIVATION_CACHE = "BRAINALIGN_ACTIVATION_CACHE"
 ENV_MODEL_CACHE = "BRAINALIGN_MODEL_CACHE"
 ENV_BENCHMARK_PATH = "BRAINALIGN_BENCHMARK_PATH"
+ENV_BOOK_BASE_URL = "BRAINALIGN_BOOK_BASE_URL"
+ENV_CHROMIUM = "BRAINALIGN_CHROMIUM"
 
-__all__ = ["ENV_ACTIVATION_CACHE", "ENV_BENCHMARK_PATH", "ENV_DATA_HOME", "ENV_MODEL_CACHE", "ENV_OFFLINE",
-           "activation_cache_dir", "benchmark_plugin_dirs", "get_data_home", "model_cache_dir", "offline",
-           "user_cache_dir"]
+__all__ = ["ENV_ACTIVATION_CACHE", "ENV_BENCHMARK_PATH", "ENV_BOOK_BASE_URL", "ENV_CHROMIUM", "ENV_DATA_HOME",
+           "ENV_MODEL_CACHE", "ENV_OFFLINE", "activation_cache_dir", "benchmark_plugin_dirs", "book_base_url",
+           "chromium_executable", "get_data_home", "model_cache_dir", "offline", "user_cache_dir"]
 
 
 def _resolve(path: str | os.PathLike) -> Path:
@@ -91,3 +95,15 @@ def benchmark_plugin_dirs() -> list[Path]:
 def offline() -> bool:
     """True when downloads are forbidden (``BRAINALIGN_OFFLINE`` set to 1/true/yes/on)."""
     return os.environ.get(ENV_OFFLINE, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def book_base_url() -> str | None:
+    """The address the book is published at (``$BRAINALIGN_BOOK_BASE_URL``, ending in ``/``), or None."""
+    value = os.environ.get(ENV_BOOK_BASE_URL, "").strip()
+    return (value.rstrip("/") + "/") if value else None
+
+
+def chromium_executable() -> Path:
+    """The Chromium that prints the book's PDF and runs the browser tests (``$BRAINALIGN_CHROMIUM``, else Debian's
+    ``/usr/bin/chromium``; not checked for existence here)."""
+    return Path(os.environ.get(ENV_CHROMIUM, "/usr/bin/chromium"))

@@ -7,17 +7,18 @@
    ``python3``, working directory = repository root, papermill parameters from ``-p key value``), writing
    ``book/generated/<name>.ipynb``; a notebook that raises stops the build with a non-zero exit status;
 3. runs ``jupyter-book build .`` (``_config.yml`` sets ``execute_notebooks: "off"``, so the executed notebooks are
-   rendered as they are) into ``_build/html``.
+   rendered as they are) into ``_build/html``;
+4. prints the whole book to ``_build/html/brainalign-book.pdf`` (:func:`brainalign.book.pdf.build_pdf`; skipped with
+   ``--no-pdf`` or ``--only``; ``--pdf-only`` builds only the PDF, ``make pdf``).
 
 Timings of every step are printed. The same steps are available from Python: :func:`execute_notebook`,
-:func:`execute_notebooks`, :func:`build_html`.
+:func:`execute_notebooks`, :func:`build_html`, :func:`brainalign.book.pdf.build_pdf`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -25,11 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import jupytext
+import nbformat
 import papermill as pm
 import yaml
 from sphinx_external_toc.parsing import parse_toc_yaml
 
+from . import edition
 from .checkout import book_root, use_shared_data
+from .jupyter_book import run_jupyter_book
+from .pdf import PDF_NAME, build_pdf
 
 GENERATED = "book/generated"
 
@@ -130,6 +135,7 @@ def execute_notebook(name: str, out_dir: str | os.PathLike | None = None,
     nb = jupytext.read(src)
     nb.metadata.setdefault("kernelspec", {"name": kernel_name, "display_name": "Python 3", "language": "python"})
     nb.metadata["mystnb"] = {"execution_mode": "off"}
+    add_install_cell(nb, src.stem, base)
     params = _absolute_parameters(parameters, Path.cwd())
     use_shared_data(base)
     start = time.perf_counter()
@@ -183,8 +189,47 @@ def execute_notebooks(names: Iterable[str] | None = None, parameters: Mapping[st
     return timings
 
 
-def build_html(root: str | os.PathLike | None = None, *, extra_args: Iterable[str] = ()) -> Path:
-    """Run ``jupyter-book build`` on the repository root and return ``_build/html/index.html``.
+def add_install_cell(nb: Any, name: str, root: str | os.PathLike | None = None) -> bool:
+    """Give a launchable chapter (``_config.yml``'s ``brainalign_launch_pages``) a first code cell that installs
+    brainalign from the repository where it is missing (Colab); hidden in the book (tag ``remove-cell``).
+
+    Returns
+    -------
+    bool
+        Whether a cell was added.
+    """
+    if f"{GENERATED}/{name}" not in edition.launch_pages(root):
+        return False
+    repo = edition.repository(root)
+    source = "\n".join([
+        "# Colab and other hosted notebooks: install brainalign (with its pinned dependencies) where it is missing.",
+        "import importlib.util, subprocess, sys",
+        'if importlib.util.find_spec("brainalign") is None:',
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--ignore-requires-python",',
+        f'                    "brainalign[book] @ git+{repo.url}@{repo.branch}"], check=True)',
+    ])
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
+    position = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0  # after the title
+    nb.cells.insert(position, cell)
+    return True
+
+
+def build_html(root: str | os.PathLike | None = None, *, extra_args: Iterable[str] = (), base_url: str | None = None,
+               output: str | os.PathLike | None = None) -> Path:
+    """Run ``jupyter-book build`` on the repository root and return ``<output>/_build/html/index.html``.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        Book source.
+    extra_args : iterable of str
+        More ``jupyter-book build`` arguments.
+    base_url : str, optional
+        The address the site will be published at (``https://<owner>.github.io/<name>/``): canonical links point there
+        (``$BRAINALIGN_BOOK_BASE_URL`` for the Sphinx build). Links inside the site are relative, so the same HTML
+        works under any sub-path.
+    output : path-like, optional
+        Folder that receives ``_build`` (default: the book source).
 
     Raises
     ------
@@ -192,16 +237,14 @@ def build_html(root: str | os.PathLike | None = None, *, extra_args: Iterable[st
         The build failed (its output is printed).
     """
     base = book_root(root)
-    exe = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
-    cmd += ["build", str(base), "--path-output", str(base), *extra_args]
+    out = Path(output) if output is not None else base
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=base, text=True, capture_output=True)
+    proc = run_jupyter_book(base, "--path-output", str(out), *extra_args, base_url=base_url)
     print(proc.stdout[-4000:], end="")
     if proc.returncode != 0:
         print(proc.stderr[-8000:], file=sys.stderr)
         raise RuntimeError(f"jupyter-book build failed with exit status {proc.returncode}")
-    index = base / "_build" / "html" / "index.html"
+    index = out / "_build" / "html" / "index.html"
     if not index.exists():
         raise RuntimeError(f"jupyter-book finished but {index} is missing")
     print(f"[bookbuild] jupyter-book build {time.perf_counter() - start:6.1f} s -> {index}", flush=True)
@@ -209,26 +252,36 @@ def build_html(root: str | os.PathLike | None = None, *, extra_args: Iterable[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m brainalign.book [--only NAME] [-p KEY VALUE] [--no-html]``."""
+    """Command line: ``python -m brainalign.book [--only NAME] [-p KEY VALUE] [--no-html] [--no-pdf] [--pdf-only]
+    [--base-url URL]``."""
     parser = argparse.ArgumentParser(prog="python -m brainalign.book", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", metavar="NAME",
-                        help="execute only this notebook (repeatable); default: every notebook in _toc.yml")
+                        help="execute only this notebook (repeatable; no PDF then); default: every notebook in "
+                             "_toc.yml")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"), default=[],
                         help="papermill parameter for the notebooks, e.g. -p scores results/my_scores.csv")
     parser.add_argument("--no-html", action="store_true", help="execute the notebooks but skip jupyter-book")
     parser.add_argument("--no-execute", action="store_true", help="only run jupyter-book on existing outputs")
+    parser.add_argument("--no-pdf", action="store_true", help=f"skip the whole-book PDF (_build/html/{PDF_NAME})")
+    parser.add_argument("--pdf-only", action="store_true",
+                        help="only build the PDF, from the notebooks and HTML of the last build (`make pdf`)")
+    parser.add_argument("--base-url", default=None, metavar="URL",
+                        help="address the site will be published at (canonical links), e.g. "
+                             "https://brainalign.github.io/brainalign/")
     parser.add_argument("--root", default=None, help="repository root (default: this checkout)")
     args = parser.parse_args(argv)
     parameters = {k: _parse_value(v) for k, v in args.parameter}
     total = time.perf_counter()
     try:
-        if not args.no_execute:
+        if not (args.no_execute or args.pdf_only):
             names = args.only or toc_notebooks(args.root)
             print(f"[bookbuild] executing {len(names)} notebook(s): {', '.join(names)}", flush=True)
             timings = execute_notebooks(names, parameters=parameters, root=args.root)
             print(f"[bookbuild] notebooks: {sum(timings.values()):.1f} s in total", flush=True)
-        if not args.no_html:
-            build_html(args.root)
+        if not (args.no_html or args.pdf_only):
+            build_html(args.root, base_url=args.base_url)
+        if args.pdf_only or not (args.no_html or args.no_pdf or args.only):
+            build_pdf(args.root)
     except (NotebookExecutionError, FileNotFoundError, RuntimeError) as exc:  # BookSourceError is a FileNotFoundError
         print(f"[bookbuild] ERROR: {exc}", file=sys.stderr)
         return 1

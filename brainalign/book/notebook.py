@@ -12,9 +12,15 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue as _glue
 
-from .. import load_scores, stats
-from ..figures import set_style
-from ..paper.provenance import provenance_note
+# The package's progress bars come from tqdm.auto, which warns "IProgress not found" when imported in a kernel without
+# ipywidgets: noise on every page, since the pages draw no progress bars (``progress=False``). Filtered before the
+# imports below load tqdm.auto; pages import this module first.
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+from .. import load_scores, stats  # noqa: E402 - after the filter above
+from ..figures import set_style  # noqa: E402
+from ..figures.numbers import p_phrase  # noqa: E402
+from ..paper.provenance import provenance_note  # noqa: E402
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
@@ -37,6 +43,27 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     elif isinstance(value, np.floating):
         value = float(value)
     _glue(name, value, display=display)
+
+
+def glue_many(values: dict[str, Any]) -> None:
+    """:func:`glue` every ``name: value`` of a mapping (the numbers a section's text refers to)."""
+    for name, value in values.items():
+        glue(name, value)
+
+
+def glue_text(name: str, markdown: str) -> None:
+    """Glue a sentence (Markdown) for ``{glue:md}`name```: conclusions chosen by the statistics
+    (:mod:`brainalign.book.phrases`) and numbers written for readers (:mod:`brainalign.figures.numbers`)."""
+    _glue(name, Markdown(markdown), display=False)
+
+
+def glue_correlation(suffix: str, res: pd.Series) -> None:
+    """Glue a :func:`brainalign.stats.correlate` result as ``r_<suffix>``, ``p_<suffix>``, ``n_<suffix>``,
+    ``lo_<suffix>``, ``hi_<suffix>`` (numbers) and ``p_<suffix>_text`` (the p-value written for a sentence)."""
+    for key, column in [("r", "r"), ("p", "p"), ("n", "n"), ("lo", "ci_low"), ("hi", "ci_high")]:
+        value = res[column]
+        glue(f"{key}_{suffix}", int(value) if key == "n" else float(value))
+    glue_text(f"p_{suffix}_text", p_phrase(float(res["p"])))
 
 
 def setup_page(torch_threads: int = 0, progress: bool = False) -> None:
@@ -82,4 +109,8 @@ def open_scores(scores: str | os.PathLike | pd.DataFrame = "paper") -> tuple[pd.
     set_style()
     table = load_scores(scores)
     display(Markdown(provenance_note(table, str(scores) if not isinstance(scores, pd.DataFrame) else "a DataFrame")))
+    fresh = table[table["source"] != "paper"]
+    # what this page's scores measured (read back by the landing page, brainalign.book.results)
+    glue("data_computed_models", int(fresh["model"].nunique()))
+    glue("data_computed_benchmarks", ", ".join(sorted(set(fresh["benchmark"]))))
     return table, stats.to_wide(table)

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 
 from .. import stats
 from ..paper.conventions import BRAIN_BENCHMARKS
-from .style import get_ax, scatter_models
+from .style import FIGURE_WIDTH, MIN_FONT, get_ax, scatter_models
 
 
 def plot_instruction_scatter(scores: pd.DataFrame, benchmark: str = "Average", *, ax: Axes | None = None,
@@ -54,8 +54,8 @@ def plot_instruction_scatter(scores: pd.DataFrame, benchmark: str = "Average", *
     ax.set_ylabel(f"Instruction-tuned LLM, {what} (r)")
     mean_pct = deltas["pct_change"].mean()
     ax.text(0.04, 0.96, f"average change: {mean_pct:+.1f}%\n({len(deltas)} pairs)", transform=ax.transAxes,
-            va="top", fontsize=10, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
-    ax.legend(handles=handles, loc="lower right", fontsize=8)
+            va="top", fontsize=MIN_FONT + 1, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
+    ax.legend(handles=handles, loc="lower right")
     ax.set_title(title or (f"Instruction-tuning and {what}" + ("" if benchmark in ("Average", "Futrell2018")
                                                                   else f" ({benchmark})")))
     return ax
@@ -81,7 +81,7 @@ def plot_dataset_change(scores: pd.DataFrame, datasets: Sequence[str] = BRAIN_BE
     -------
     matplotlib.axes.Axes
     """
-    ax = get_ax(ax, figsize=(5.6, 3.0))
+    ax = get_ax(ax, figsize=(FIGURE_WIDTH, 3.8))
     deltas = stats.pair_deltas(scores, list(datasets))
     tests = stats.paired_tests(deltas, exclude_families=exclude_families).set_index("benchmark")
     tests = tests.reindex(list(datasets))
@@ -93,7 +93,7 @@ def plot_dataset_change(scores: pd.DataFrame, datasets: Sequence[str] = BRAIN_BE
     for yi, (name, row) in zip(y, tests.iterrows()):
         right = np.nanmax([row["mean_pct"], row["pct_ci_high"]])
         ax.text(right + 0.4, yi - 0.22, f"{row['mean_pct']:+.1f}%", va="center", ha="left", fontweight="bold",
-                fontsize=10)
+                fontsize=MIN_FONT + 1)
     if published:
         vals = [published.get(d, np.nan) for d in datasets]
         ax.scatter(vals, y, marker="D", color="black", s=40, zorder=5, label="published (Fig 1C)")
@@ -101,6 +101,6 @@ def plot_dataset_change(scores: pd.DataFrame, datasets: Sequence[str] = BRAIN_BE
     ax.invert_yaxis()
     ax.axvline(0, color="0.3", lw=1)
     ax.set_xlabel("% change in brain alignment (instruction-tuned vs vanilla)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
     ax.set_title("Change in brain alignment per dataset")
     return ax

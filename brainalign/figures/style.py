@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from ..benchmarks import UnknownBenchmarkError, benchmark_class
+from .output import install_notebook_formatter
 
 #: Marker and colour of each model family (others get :data:`OTHER_STYLE`).
 FAMILY_STYLE = {
@@ -29,11 +30,30 @@ _LABELS = {
 }
 
 
+#: Design width of a one-column book figure, in inches. At :data:`DPI` it is 550 CSS px: it fits the text column of
+#: a 1280-px window (688 px) without scaling, and on a 390-px phone (a 342-px figure column) it shrinks to 0.62,
+#: where text of :data:`MIN_FONT` points is still 9.5 px high (the legibility rule of the book's browser tests).
+FIGURE_WIDTH = 5.0
+#: Figure resolution in CSS px per inch (the PNG itself is rendered at twice this, see :mod:`.output`).
+DPI = 110
+#: Smallest font size, in points, that any text of a book figure uses.
+MIN_FONT = 10
+
+
 def set_style(context: str = "notebook") -> None:
-    """Apply the book's seaborn theme (white grid, readable fonts, 110 dpi figures)."""
-    sns.set_theme(context=context, style="whitegrid", font_scale=1.1)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold",
-                         "axes.titlesize": 12, "legend.frameon": True, "legend.framealpha": 0.9})
+    """Apply the book's figure style, and in a notebook kernel show figures through :func:`.output.figure_png`.
+
+    The style: seaborn's white grid, fonts of at least :data:`MIN_FONT` points, :data:`DPI` dots per inch, and a
+    default figure size of :data:`FIGURE_WIDTH` inches wide.
+    """
+    sns.set_theme(context=context, style="whitegrid")
+    plt.rcParams.update({
+        "figure.dpi": DPI, "savefig.dpi": DPI, "figure.figsize": (FIGURE_WIDTH, 4.0),
+        "font.size": 11, "axes.labelsize": 11, "axes.titlesize": 12, "axes.titleweight": "bold",
+        "xtick.labelsize": MIN_FONT, "ytick.labelsize": MIN_FONT, "legend.fontsize": MIN_FONT,
+        "legend.title_fontsize": MIN_FONT, "legend.frameon": True, "legend.framealpha": 0.9,
+    })
+    install_notebook_formatter()
 
 
 def axis_label(column: str) -> str:
@@ -52,7 +72,7 @@ def family_style(family: str) -> dict:
     return FAMILY_STYLE.get(family, OTHER_STYLE)
 
 
-def get_ax(ax: Axes | None, figsize: tuple[float, float] = (5.2, 4.4)) -> Axes:
+def get_ax(ax: Axes | None, figsize: tuple[float, float] = (FIGURE_WIDTH, 4.4)) -> Axes:
     """``ax`` or the axes of a new figure."""
     if ax is not None:
         return ax
@@ -93,7 +113,7 @@ def scatter_models(ax: Axes, df: pd.DataFrame, x: str, y: str, *, annotate_fresh
             if annotate_fresh:
                 for name, row in grp[fresh].iterrows():
                     ax.annotate(str(name), (row[x], row[y]), xytext=(5, 5), textcoords="offset points",
-                                fontsize=8, zorder=5)
+                                fontsize=MIN_FONT, zorder=5)
         handles.append(Line2D([], [], linestyle="", marker=st["marker"], color=st["color"], markersize=7,
                               label=family))
     if (df["source"] != "paper").any():
@@ -103,10 +123,10 @@ def scatter_models(ax: Axes, df: pd.DataFrame, x: str, y: str, *, annotate_fresh
 
 
 def format_p(p: float) -> str:
-    """p-value as printed in the panels: 3 significant digits, scientific below 0.001."""
+    """p-value as printed in the panels: 3 decimals, and ``"< 0.001"`` below 0.001 (``"n/a"`` when undefined)."""
     if not np.isfinite(p):
         return "n/a"
-    return f"{p:.2e}" if p < 1e-3 else f"{p:.3f}"
+    return "< 0.001" if p < 1e-3 else f"{p:.3f}"
 
 
 def stars(p: float) -> str:

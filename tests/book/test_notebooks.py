@@ -18,8 +18,14 @@ pytest.importorskip("papermill")
 
 
 def glued(path) -> dict:
-    """Values glued by a notebook, as Python values."""
-    return {name: ast.literal_eval(text) for name, text in glued_values(path).items()}
+    """Values glued by a notebook, as Python values (glued sentences, shown as Markdown, are left out)."""
+    out = {}
+    for name, text in glued_values(path).items():
+        try:
+            out[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            continue
+    return out
 
 
 def images(path) -> list[str]:
