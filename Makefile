@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: env book pdf test test-fast test-slow chromium perf clean
+.PHONY: env book pdf test test-fast test-slow test-oracle oracle-env chromium perf clean
 
 env: $(STAMP)
 
@@ -41,10 +41,31 @@ test: env chromium book
 	$(BIN)/python -m pytest
 
 test-fast: env
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest -m "not slow and not browser and not oracle"
 
 test-slow: env
 	$(BIN)/python -m pytest -m slow
+
+# The oracle: the paper protocol against brainscore-language itself (tests/oracle), which runs in its own environment
+# (its pins: numpy < 2, xarray < 2022.6, transformers 4.x). torch goes in first, from the CPU wheel, so that pip keeps
+# it and does not pull a multi-GB CUDA build for brainscore-language (override with ORACLE_TORCH=...).
+ORACLE_VENV ?= .oracle-venv
+ORACLE_STAMP := $(ORACLE_VENV)/.brainalign-oracle-installed
+ORACLE_TORCH ?= torch==2.13.0
+
+oracle-env: $(ORACLE_STAMP)
+
+$(ORACLE_STAMP): tests/oracle/requirements.txt
+	@test -x $(ORACLE_VENV)/bin/python || $(PYTHON) -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/pip install -q "$(ORACLE_TORCH)"
+	$(ORACLE_VENV)/bin/pip install -q -r tests/oracle/requirements.txt
+	@$(ORACLE_VENV)/bin/python -c "import torch, brainscore_language; from importlib.metadata import version; \
+	  print('oracle environment: brainscore-language', version('brainscore-language'), '| torch', torch.__version__)"
+	@! $(ORACLE_VENV)/bin/pip list 2>/dev/null | grep -qi '^nvidia-' || echo "note: CUDA wheels were installed into $(ORACLE_VENV)"
+	@touch $@
+
+test-oracle: env $(ORACLE_STAMP)
+	BRAINALIGN_ORACLE_PYTHON=$(CURDIR)/$(ORACLE_VENV)/bin/python $(BIN)/python -m pytest -m oracle tests/oracle
 
 # Performance benchmarks (timing scripts: ratios against a baseline run in the same process).
 perf: env

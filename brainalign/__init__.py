@@ -45,6 +45,8 @@ _LAZY = {
     "load_benchmark": "brainalign.benchmarks:load_benchmark",
     "list_benchmarks": "brainalign.benchmarks:list_benchmarks",
     "get_data_home": "brainalign.paths:get_data_home",
+    "PROTOCOLS": "brainalign.benchmarks.protocols:PROTOCOLS",
+    "reproduce": "brainalign.run.reproduce:reproduce",
 }
 
 __all__ = ["__version__", "load_scores", *_LAZY]

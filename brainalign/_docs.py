@@ -42,10 +42,15 @@ correlation : {"pearsonr", "batched"}
     Paper-era ``scipy.stats.pearsonr`` (default) or Brain-Score's newer ``+1e-8`` batched version
     (:mod:`brainalign.encoding.correlation`).""",
     "precision": """\
-precision : {"float64", "mixed"}
+precision : {"float64", "mixed", "float32"}, optional
     ``"float64"``: everything in float64 (agrees with scikit-learn to ~1e-12). ``"mixed"``: gram, eigh and hat
     matrices in float64, the product with the targets and the correlation in float32 (~2x faster on a CPU, r within
-    ~1e-6).""",
+    ~1e-6). ``"float32"``: the paper's float32 least squares. Default: the protocol's (``"brainalign"``: float64,
+    ``"paper"``: float32).""",
+    "protocol": """\
+protocol : {"brainalign", "paper"}
+    Scoring protocol (:mod:`brainalign.benchmarks.protocols`): brainalign's corrected methods (default) or the
+    authors' code literally; recorded in the result's provenance and scores.""",
     "metric": """\
 metric : {"linear", "ridge"}
     The paper's ``linear_pearsonr`` (default) or Brain-Score's newer ``ridge_pearsonr`` (one alpha from

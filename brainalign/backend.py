@@ -1,7 +1,8 @@
 """One switch for where the heavy arithmetic runs (the idea of himalaya's backends, for torch).
 
-:func:`resolve_device` picks CUDA when it is available and the CPU otherwise; :func:`resolve_dtype` picks bf16 (or fp16
-on GPUs without bf16) on CUDA and fp32 on the CPU for model weights. Every function that runs models or fits takes
+:func:`resolve_device` picks CUDA when it is available and the CPU otherwise; :func:`resolve_dtype` picks bf16 on CUDA
+(fp32 on GPUs without bf16: fp16's range is too small for some of the paper's models, T5 overflows in it) and fp32 on
+the CPU for model weights. The paper protocol loads float32 weights everywhere, as the authors did. Every function that runs models or fits takes
 ``device=`` and ``dtype=`` arguments that go through these two, so ``"auto"`` means the same everywhere.
 """
 
@@ -31,7 +32,8 @@ def resolve_device(device: Any = "auto") -> "torch.device":  # noqa: F821
 
 
 def resolve_dtype(dtype: Any = "auto", device: Any = "auto") -> "torch.dtype":  # noqa: F821
-    """Weights dtype: ``"auto"`` gives bf16/fp16 on CUDA and fp32 on the CPU; strings like ``"float32"`` work too."""
+    """Weights dtype: ``"auto"`` gives bf16 on CUDA (fp32 where the GPU has no bf16) and fp32 on the CPU; strings like
+    ``"float32"`` work too (``"float16"`` only when asked for: T5 overflows in it)."""
     import torch
 
     if isinstance(dtype, torch.dtype):
@@ -39,7 +41,7 @@ def resolve_dtype(dtype: Any = "auto", device: Any = "auto") -> "torch.dtype":  
     dev = resolve_device(device)
     if dtype in (None, "auto"):
         if dev.type == "cuda":
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
         return torch.float32
     names = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16", "half": "float16", "float": "float32"}
     name = names.get(str(dtype), str(dtype))

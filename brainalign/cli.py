@@ -5,6 +5,7 @@
     brainalign score MODEL [--revision R] [--benchmark NAME ...|all] [--device auto|cpu|cuda] [--untrained]
                      [--out DIR] [--json]
     brainalign sweep MODELS_FILE [--benchmark ...] [--executor local|dask] [--scheduler ADDRESS] [--out DIR]
+    brainalign reproduce [--estimate] [--models NAME ...] [--executor local|dask] [--out DIR]
     brainalign report DIR [--out BOOKDIR]
     brainalign models
     brainalign benchmarks
@@ -31,13 +32,14 @@ from huggingface_hub import try_to_load_from_cache
 
 from ._version import __version__
 from .benchmarks import UnknownBenchmarkError, benchmark_class, list_benchmarks
+from .benchmarks.protocols import PROTOCOLS
 from .models.catalog import model_catalog
 from .models.errors import UnknownModelError
 from .models.registry import resolve
 from .paths import get_data_home, offline
 from .run.job import one_line
 from .run.models_file import ModelsFileError, read_models_file
-from .run.sweep import resolve_benchmarks, run_sweep
+from .run.sweep import ProtocolMismatchError, resolve_benchmarks, run_sweep
 from .scores.store import ModelRequest
 
 DEFAULT_OUT = "brainalign-results"
@@ -55,13 +57,17 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
                         "Wehbe2014, Futrell2018; the default); repeatable")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N [auto]")
     p.add_argument("--dtype", default="auto",
-                   help="weights dtype: auto (bf16/fp16 on CUDA, fp32 on CPU), float32, bfloat16, float16 [auto]")
+                   help="weights dtype: auto (bf16 on CUDA, fp32 on GPUs without bf16 and on CPU; fp32 in the paper "
+                        "protocol), float32, bfloat16, float16 [auto]")
     p.add_argument("--batch-size", type=int, default=None, metavar="N",
                    help="passages per forward pass, for benchmarks that batch (lower it when out of GPU memory)")
     p.add_argument("--out", "-o", default=DEFAULT_OUT, metavar="DIR",
                    help=f"results directory, one scores file per model x benchmark [{DEFAULT_OUT}]")
     p.add_argument("--json", action="store_true",
                    help="print one JSON line per model x benchmark: model, benchmark, best_layer, raw, normalized")
+    p.add_argument("--protocol", choices=list(PROTOCOLS), default="brainalign",
+                   help="scoring protocol: brainalign (corrected methods, the default) or paper (the authors' code "
+                        "literally: Brain-Score PR #194 at 91c88b1; float32 weights); one per results directory")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +107,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes of the LocalCluster [number of GPUs, at least 1]")
     _add_scoring_options(p)
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("reproduce", help="score the paper's 25 models + 8 GPT-2 controls in the paper protocol",
+                       description="Score the paper's models (catalog groups main and gpt2) on its benchmarks in the "
+                                   "paper protocol (float32 weights), resumably, locally or on Dask. --estimate "
+                                   "prints the estimated cost of each model and exits.")
+    p.add_argument("--estimate", action="store_true", help="print the cost estimate per model and exit")
+    p.add_argument("--models", nargs="+", default=None, metavar="NAME",
+                   help="only these models (catalog names) [the 25 paper models and the 8 GPT-2 controls]")
+    p.add_argument("--tflops", type=float, default=10.0,
+                   help="assumed sustained float32 TFLOP/s of one GPU, for --estimate [10]")
+    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="address of a running Dask scheduler")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="LocalCluster workers [number of GPUs]")
+    p.add_argument("--benchmark", "-b", nargs="+", action="extend", metavar="NAME",
+                   help="benchmarks [all: the paper's four]")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--batch-size", type=int, default=None, metavar="N")
+    p.add_argument("--out", "-o", default="brainalign-reproduction", metavar="DIR",
+                   help="results directory [brainalign-reproduction]")
+    p.add_argument("--json", action="store_true", help="one JSON line per task (or per model with --estimate)")
+    p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("report", help="rerun the book's section notebooks on fresh scores and rebuild the book",
                        description="Merge the scores of DIR with the paper's table (fresh rows flagged), rerun the "
@@ -205,8 +232,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     _check_model(args.model)
     request = ModelRequest(model=_absolute_if_dir(args.model), revision=args.revision or "",
                            untrained=args.untrained)
-    report = run_sweep([request], benchmarks, args.out, executor="local", device=args.device, dtype=args.dtype,
-                       batch_size=args.batch_size, overwrite=args.force, progress=not args.json or sys.stderr.isatty())
+    report = _sweep([request], benchmarks, args.out, executor="local", device=args.device, dtype=args.dtype,
+                    batch_size=args.batch_size, overwrite=args.force, progress=not args.json or sys.stderr.isatty(),
+                    protocol=args.protocol)
     _print_outcomes(report, args.json)
     return EXIT_FAILED if report.failed else EXIT_OK
 
@@ -228,8 +256,48 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be at least 1")
     print(f"sweep: {len(requests)} model(s) x {len(benchmarks)} benchmark(s) -> {args.out} "
           f"(executor {args.executor}{', scheduler ' + args.scheduler if args.scheduler else ''})", file=sys.stderr)
-    report = run_sweep(requests, benchmarks, args.out, executor=args.executor, scheduler=args.scheduler,
-                       n_workers=args.workers, device=args.device, dtype=args.dtype, batch_size=args.batch_size)
+    report = _sweep(requests, benchmarks, args.out, executor=args.executor, scheduler=args.scheduler,
+                    n_workers=args.workers, device=args.device, dtype=args.dtype, batch_size=args.batch_size,
+                    protocol=args.protocol)
+    _print_outcomes(report, args.json)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _sweep(*args: Any, **kwargs: Any) -> Any:
+    """:func:`run_sweep`, with a results directory of another protocol reported as bad input (exit 2)."""
+    try:
+        return run_sweep(*args, **kwargs)
+    except ProtocolMismatchError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """``brainalign reproduce``."""
+    from .run.reproduce import cost_estimate, paper_models  # the cost model is only needed by this command
+
+    models = args.models or paper_models()
+    for name in models:
+        _check_model(name)
+    benchmarks = _benchmarks(args.benchmark)
+    if args.estimate:
+        try:
+            table = cost_estimate(models, benchmarks, tflops=args.tflops)
+        except (KeyError, ValueError) as exc:
+            raise UsageError(f"no cost estimate for {exc} (catalog models and the paper's benchmarks only)") from None
+        if args.json:
+            for record in table.to_dict("records"):
+                print(json.dumps(record))
+        else:
+            print(table.to_string(index=False))
+            print(f"\ntotal: {table['gpu_hours'].sum():.1f} GPU-hours at {args.tflops:g} float32 TFLOP/s "
+                  f"(an order of magnitude; assumptions in brainalign/run/reproduce.py)", file=sys.stderr)
+        return EXIT_OK
+    requests = [ModelRequest(_absolute_if_dir(m)) for m in models]
+    print(f"reproduce: {len(requests)} model(s) x {len(benchmarks)} benchmark(s), paper protocol -> {args.out}",
+          file=sys.stderr)
+    report = _sweep(requests, benchmarks, args.out, executor=args.executor, scheduler=args.scheduler,
+                    n_workers=args.workers, device=args.device, dtype="float32", batch_size=args.batch_size,
+                    protocol="paper")
     _print_outcomes(report, args.json)
     return EXIT_FAILED if report.failed else EXIT_OK
 

@@ -29,12 +29,15 @@ def _latent_data(n: int, v: int, rng: np.random.Generator, k: int = 4, noise: fl
     return rng.normal(size=(n, k)) @ rng.normal(size=(k, v)) + noise * rng.normal(size=(n, v))
 
 
-def pereira_assembly(seed: int = 0, voxels: int = 12) -> xr.DataArray:
-    """Pereira2018.language in miniature: 2 experiments (243sentences: 5 passages x 3; 384sentences: 6 x 4),
-    4 subjects (one in both experiments), NaN where a subject did not take part; Brain-Score's coords."""
+def pereira_assembly(seed: int = 0, voxels: int = 12, passages: tuple[int, int] = (6, 5),
+                     per_passage: tuple[int, int] = (4, 3)) -> xr.DataArray:
+    """Pereira2018.language in miniature: 2 experiments (384sentences: 6 passages x 4; 243sentences: 5 x 3 by
+    default), 4 subjects (one in both experiments), NaN where a subject did not take part; Brain-Score's coords, ids
+    ``<experiment>.<number>`` stored in numeric order."""
     rng = np.random.default_rng(seed)
     rows = []
-    for exp, n_pass, per in [("384sentences", 6, 4), ("243sentences", 5, 3)]:
+    for exp, n_pass, per in [("384sentences", passages[0], per_passage[0]), ("243sentences", passages[1],
+                                                                              per_passage[1])]:
         num = 0
         for p in range(n_pass):
             cat = ["animal", "music", "tool"][p % 3]

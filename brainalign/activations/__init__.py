@@ -3,15 +3,19 @@
 - :func:`extract_activations`: hidden states of every layer at the last token of each item, the context growing
   within each passage (Brain-Score's presentation), cached on disk (:class:`ActivationCache`);
 - :func:`word_surprisal`: per-word surprisal in bits, summed over subword tokens (Futrell2018's model side);
-- :func:`encode_items`: tokenization with an exact token -> item alignment (character offsets).
+- :func:`encode_items`: tokenization with an exact token -> item alignment (character offsets);
+- :mod:`brainalign.activations.literal`: the paper protocol's contexts, truncation and reading-time accounting, read
+  literally from the authors' ``HuggingfaceSubject``.
 
 torch is imported only when a model runs, so importing this stage is cheap.
 """
 
 from .cache import ActivationCache, cache_key, stimulus_hash
-from .extract import READOUT, StimulusError, extract_activations, validate_passages
-from .surprisal import DEFAULT_MAX_CONTEXT, T5_METHODS, word_surprisal
+from .extract import CONTEXTS, READOUT, StimulusError, extract_activations, readout_layer_names, validate_passages
+from .literal import paper_word_surprisal, prepare_context
+from .surprisal import DEFAULT_MAX_CONTEXT, SURPRISAL_CONTEXTS, T5_METHODS, word_surprisal
 from .tokens import encode_items
 
-__all__ = ["DEFAULT_MAX_CONTEXT", "READOUT", "T5_METHODS", "ActivationCache", "StimulusError", "cache_key",
-           "encode_items", "extract_activations", "stimulus_hash", "validate_passages", "word_surprisal"]
+__all__ = ["CONTEXTS", "DEFAULT_MAX_CONTEXT", "READOUT", "SURPRISAL_CONTEXTS", "T5_METHODS", "ActivationCache",
+           "StimulusError", "cache_key", "encode_items", "extract_activations", "paper_word_surprisal",
+           "prepare_context", "readout_layer_names", "stimulus_hash", "validate_passages", "word_surprisal"]

@@ -19,8 +19,16 @@ How it is computed:
   context, as the authors' code does (``decoder_input_ids = input_ids``, paper.md section 2f); the readout is the last
   token, which for T5 is the ``</s>`` appended by its tokenizer.
 
-Layer names are those of :mod:`brainalign.models.language_model`. Results are cached on disk
+Layer names are those of :mod:`brainalign.models.language_model`; ``sublayers=("post_attention_layernorm",)`` adds,
+for every block that has that submodule, its output as ``"layer.N.post_attention_layernorm"`` just before
+``"layer.N"`` (the layers the authors' LLaMA plugins hook). Results are cached on disk
 (:mod:`brainalign.activations.cache`).
+
+``context="literal"`` (the paper protocol) presents the items exactly as the authors' ``HuggingfaceSubject`` does
+(:mod:`brainalign.activations.literal`): the context string is ``prepare_context(items[:j+1])`` (trailing spaces of
+an item kept, spaces before punctuation removed), truncated on the left at the tokenizer's ``model_max_length`` (none
+when it declares none), and the readout is its last token, whatever that token is. Where those contexts are the
+plain joined prefixes and fit, a causal model still runs each passage once; otherwise each item gets its own forward.
 """
 
 from __future__ import annotations
@@ -36,10 +44,13 @@ from tqdm.auto import tqdm
 
 from .._version import __version__
 from .cache import ActivationCache, cache_key, stimulus_hash
+from .literal import growing_contexts, literal_encode, tokenizer_limit
 from .tokens import encode_items
 
 #: Identifies the readout in cache keys and provenance.
 READOUT = "last-token/all-layers/passage-context/v1"
+#: How contexts are built (module docstring).
+CONTEXTS = ("joined", "literal")
 
 
 class StimulusError(ValueError):
@@ -104,7 +115,8 @@ def validate_passages(passages: Any, item_ids: Sequence[Any] | None = None) -> t
 
 def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_ids: Sequence[Any] | None = None,
                         batch_size: int = 8, cache: bool | str | os.PathLike = True, progress: bool = True,
-                        window_stride: int | None = None, per_item: bool = False) -> xr.DataArray:
+                        window_stride: int | None = None, per_item: bool = False, context: str = "joined",
+                        sublayers: Sequence[str] = ()) -> xr.DataArray:
     """Hidden states of every layer at the last token of each item, with context growing within each passage.
 
     Parameters
@@ -129,6 +141,13 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
     per_item : bool
         Feed every item separately with its whole context (the reference semantics; slow). Causal models only need
         it for checking; T5 always works this way.
+    context : {"joined", "literal"}
+        ``"joined"``: item ``j``'s context is ``" ".join(items[:j+1])`` read at the item's last token, truncated at
+        ``model.max_length``. ``"literal"`` (paper protocol): the authors' context string and readout (module
+        docstring).
+    sublayers : sequence of str
+        Submodules of each decoder block to read as well (e.g. ``("post_attention_layernorm",)``); blocks without
+        them are skipped.
 
     Returns
     -------
@@ -149,8 +168,12 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
     if window_stride is not None and not 0 < window_stride < model.max_length:
         raise ValueError(f"window_stride must be between 1 and max_length-1 ({model.max_length - 1}); got "
                          f"{window_stride}")
+    if context not in CONTEXTS:
+        raise ValueError(f"context must be one of {CONTEXTS}, got {context!r}")
+    sublayers = tuple(sublayers)
     s_hash = stimulus_hash(items, ids)
     readout = READOUT + ("" if window_stride is None else f"/stride{window_stride}")
+    readout += ("/literal-context" if context == "literal" else "") + "".join(f"/+{name}" for name in sublayers)
     parts = {"model_id": model.model_id, "revision": model.revision, "dtype": str(model.dtype),
              "max_length": model.max_length, "stimuli": s_hash, "readout": readout}
     store = None
@@ -162,13 +185,16 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
             return hit
     n_items = len(ids)
     passage_of_item = np.concatenate([np.full(len(p), k) for k, p in enumerate(items)])
-    if model.is_encoder_decoder or per_item:
+    if context == "literal":
+        seqs = _literal_sequences(model, items)
+    elif model.is_encoder_decoder or per_item:
         seqs = _per_item_sequences(model, items)
     else:
         seqs = _causal_sequences(model, items, window_stride)
-    values = _run(model, seqs, n_items, batch_size, progress)
+    names = readout_layer_names(model, sublayers)
+    values = _run(model, seqs, n_items, batch_size, progress, sublayers)
     da = xr.DataArray(values, dims=("layer", "item", "unit"),
-                      coords={"layer": list(model.layer_names), "item": ids, "unit": np.arange(values.shape[2]),
+                      coords={"layer": names, "item": ids, "unit": np.arange(values.shape[2]),
                               "passage": ("item", passage_of_item)},
                       attrs={"model": model.name, "model_id": model.model_id, "model_revision": model.revision,
                              "readout": readout, "max_length": model.max_length, "brainalign_version": __version__,
@@ -191,10 +217,10 @@ def _special_layout(tokenizer: Any) -> tuple[int, int]:
     return lead, trail
 
 
-def _causal_sequences(model: Any, passages: list[list[str]], window_stride: int | None) -> list[_Sequence]:
+def _causal_sequences(model: Any, passages: list[list[str]], window_stride: int | None,
+                      row0: int = 0) -> list[_Sequence]:
     """One sequence per passage (plus exact or strided windows for overflow and per-item fallbacks)."""
     seqs: list[_Sequence] = []
-    row0 = 0
     n_lead, n_trail = _special_layout(model.tokenizer)
     for items in passages:
         n = len(items)
@@ -258,7 +284,53 @@ def _per_item_sequences(model: Any, passages: list[list[str]], row0: int = 0,
     return seqs
 
 
-def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progress: bool) -> np.ndarray:
+def _literal_sequences(model: Any, passages: list[list[str]]) -> list[_Sequence]:
+    """The paper protocol's contexts (:mod:`brainalign.activations.literal`): one passage forward where that is
+    exact (a causal model, contexts equal to the joined prefixes, no special token after the text, no truncation),
+    else one sequence per item, read at its last token."""
+    tok = model.tokenizer
+    limit = tokenizer_limit(tok)
+    n_lead, n_trail = _special_layout(tok)
+    seqs: list[_Sequence] = []
+    row0 = 0
+    for items in passages:
+        contexts = growing_contexts(items)
+        joined = [" ".join(items[:j + 1]) for j in range(len(items))]
+        n_tokens = len(tok(joined[-1], verbose=False)["input_ids"])
+        fits = n_tokens <= model.max_length and (limit is None or n_tokens <= limit)
+        if not model.is_encoder_decoder and n_trail == 0 and contexts == joined and fits:
+            seqs.extend(_causal_sequences(model, [items], None, row0=row0))
+        else:
+            for j, ctx in enumerate(contexts):
+                ids, _ = literal_encode(tok, ctx, limit)
+                seqs.append(_Sequence(ids, np.array([row0 + j]), np.array([len(ids) - 1])))
+        row0 += len(items)
+    return seqs
+
+
+def readout_layer_names(model: Any, sublayers: Sequence[str] = ()) -> list[str]:
+    """Layer names of an extraction: :attr:`LanguageModel.layer_names`, with ``"layer.N.<sub>"`` before ``"layer.N"``
+    for every decoder block ``N`` that has submodule ``<sub>`` (decoder-only models)."""
+    if not sublayers or model.is_encoder_decoder:
+        return list(model.layer_names)
+    out = ["embedding"]
+    for k, block in enumerate(model.blocks()["decoder"]):
+        out += [f"layer.{k}.{sub}" for sub in sublayers if _submodule(block, sub) is not None]
+        out.append(f"layer.{k}")
+    return out
+
+
+def _submodule(block: Any, dotted: str) -> Any:
+    module = block
+    for part in dotted.split("."):
+        module = getattr(module, "_modules", {}).get(part)
+        if module is None:
+            return None
+    return module
+
+
+def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progress: bool,
+         sublayers: Sequence[str] = ()) -> np.ndarray:
     """Forward the sequences in length-sorted batches and gather the readouts of every layer.
 
     Returns
@@ -271,14 +343,16 @@ def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progr
     net = model.hf_model
     hidden = int(getattr(net.config.get_text_config() if hasattr(net.config, "get_text_config") else net.config,
                          "hidden_size", 0) or getattr(net.config, "d_model", 0))
-    n_layers = len(model.layer_names)
+    n_layers = len(readout_layer_names(model, sublayers))
     out = np.full((n_layers, n_items, hidden), np.nan, dtype=np.float32)
+    seen = np.zeros((n_layers, n_items), dtype=bool)
     state: dict[str, Any] = {}
 
     def gather(layer: int, h: Any) -> None:
         h = h[0] if isinstance(h, (tuple, list)) else h
         vals = h[state["b"], state["p"]].float().cpu().numpy()
         out[layer, state["rows"]] = vals
+        seen[layer, state["rows"]] = True
 
     handles = []
     if model.is_encoder_decoder:
@@ -289,8 +363,15 @@ def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progr
         dec = blocks["decoder"]
         handles.append(dec[0].register_forward_pre_hook(
             lambda m, a, kw: gather(0, a[0] if a else kw["hidden_states"]), with_kwargs=True))
-        for k, block in enumerate(dec):
-            handles.append(block.register_forward_hook(lambda m, a, o, k=k: gather(k + 1, o)))
+        row = 1
+        for block in dec:
+            for sub in sublayers:
+                module = _submodule(block, sub)
+                if module is not None:
+                    handles.append(module.register_forward_hook(lambda m, a, o, k=row: gather(k, o)))
+                    row += 1
+            handles.append(block.register_forward_hook(lambda m, a, o, k=row: gather(k, o)))
+            row += 1
     pad_id = model.tokenizer.pad_token_id
     if pad_id is None:
         pad_id = 0
@@ -324,8 +405,17 @@ def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progr
     finally:
         for h in handles:
             h.remove()
-    if np.isnan(out).any():
-        missing = np.unique(np.nonzero(np.isnan(out))[1])
+    if not seen.all():
+        missing = np.unique(np.nonzero(~seen)[1])
         raise RuntimeError(f"no activations were read for {len(missing)} items (first: {missing[:5].tolist()}); the "
                            f"model's blocks did not run as expected")
+    bad = ~np.isfinite(out).all(axis=2)
+    if bad.any():
+        layer, item = np.nonzero(bad)
+        names = readout_layer_names(model, sublayers)
+        raise FloatingPointError(
+            f"{model.name}: {len(np.unique(item))} items have NaN/inf activations (first at layer {names[layer[0]]!r}, "
+            f"item {int(item[0])}): the network overflowed in {model.dtype}. Load it in float32 (--dtype float32, "
+            f"load_model(..., dtype='float32')) or bfloat16; float16's range is too small for this model (T5 is "
+            f"known to overflow in float16)")
     return out

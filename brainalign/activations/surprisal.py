@@ -10,7 +10,9 @@ When the text is longer than the context (``max_context``; default ``min(model.m
 a sliding window: windows of ``max_context`` tokens moved by ``stride`` tokens (default ``3/4`` of the window), each token scored in the
 first window where it is among the new tokens, so it always sees at least ``max_context - stride`` tokens of context (the BOS token,
 if the tokenizer adds one, starts every window, as left truncation keeps it). ``stride=1`` reproduces Brain-Score's
-per-word left truncation exactly, at a much higher cost. The default cap of 2048 tokens is the context size of the
+per-token left truncation (every token predicted from the ``max_context - 1`` tokens before it), at a much higher
+cost; Brain-Score truncates per *word* instead (a k-token word's first token sees ``budget - k`` tokens there), which
+``context="literal"`` reproduces. The default cap of 2048 tokens is the context size of the
 paper's LLaMA models, the longest in the paper (T5: 512, GPT-2: 1024); with the default stride every word is predicted
 from at least 512 tokens of context. Pass ``max_context=model.max_length`` for models with longer contexts
 (SmolLM2: 8192, Gemma-3: 32768): attention cost grows with the square of the window, and on a CPU an 8192-token window
@@ -19,16 +21,23 @@ makes scoring the corpus several times slower for a negligible change in surpris
 A word gets NaN when its first token has no preceding token to be predicted from (the very first word of a text for a
 tokenizer without BOS; Brain-Score returns NaN for the first word as well).
 
-T5 (encoder-decoder) has no single causal next-word distribution; two methods are offered (``t5_method``):
+``context="literal"`` (the paper protocol) computes every word as the authors' ``HuggingfaceSubject`` does
+(:func:`brainalign.activations.literal.paper_word_surprisal`): one context string per word, truncated at the
+tokenizer's ``model_max_length`` (not at all when it declares none), and the reference's token accounting.
 
-- ``"paper"`` (default, the authors' code; paper.md section 2f): for each word, the encoder reads the context **up to
-  and including that word** (plus ``</s>``), the decoder reads the same ids (``decoder_input_ids = input_ids``), and each
-  of the word's tokens is scored from the decoder's logits at the previous position. The decoder is causal, but it
-  attends to an encoder that has already seen the word being predicted: **information leaks** (paper.md D10), which
-  can make T5 surprisals implausibly small. Kept for reproducing the paper.
-- ``"causal-decoder"`` (corrected): the encoder reads nothing (just ``</s>``); the decoder, started from its
+T5 (encoder-decoder) has no single causal next-word distribution; three methods are offered (``t5_method``):
+
+- ``"causal-decoder"`` (default, corrected): the encoder reads nothing (just ``</s>``); the decoder, started from its
   ``decoder_start_token_id``, reads the text causally and predicts each token from the earlier ones only (sliding
   windows as for causal models). No leakage; T5's decoder is then used as an unconditional language model.
+- ``"paper"`` (the authors' code, literally; paper.md section 2f): for each word the encoder and the decoder both read
+  the context up to and including that word plus ``</s>`` (``decoder_input_ids = input_ids``), and the reference's
+  token accounting counts the previous context's ``</s>``: the scored tokens are the word's tokens **minus its first,
+  plus ``</s>``**, each from the decoder's logits one position earlier. For a one-token word (most words in T5's
+  vocabulary) the paper's "reading time" is ``-log2 p(</s> | ...)``; the first word gets a finite value. The encoder
+  has seen the word (information leaks, paper.md D10). Same as ``context="literal"``.
+- ``"word-tokens"``: the same forwards as ``"paper"``, but scoring the word's own tokens (what the authors' code was
+  presumably meant to compute; brainalign's ``"paper"`` before the paper protocol). The first word is NaN.
 """
 
 from __future__ import annotations
@@ -40,16 +49,20 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from .literal import paper_word_surprisal
+from .lm_head import lm_logits as _logits
 from .tokens import encode_items
 
 LN2 = math.log(2.0)
-T5_METHODS = ("paper", "causal-decoder")
+T5_METHODS = ("causal-decoder", "paper", "word-tokens")
+#: How the context of each word is built (module docstring).
+SURPRISAL_CONTEXTS = ("window", "literal")
 DEFAULT_MAX_CONTEXT = 2048
 
 
 def word_surprisal(model: Any, words: Sequence[str], *, progress: bool = True, max_context: int | None = None,
-                   stride: int | None = None, t5_method: str = "paper", batch_size: int = 16,
-                   chunk: int = 512) -> np.ndarray:
+                   stride: int | None = None, t5_method: str = "causal-decoder", batch_size: int = 16,
+                   chunk: int = 512, context: str = "window") -> np.ndarray:
     """Surprisal of each word given all earlier words, in bits.
 
     Parameters
@@ -65,12 +78,15 @@ def word_surprisal(model: Any, words: Sequence[str], *, progress: bool = True, m
     stride : int, optional
         Sliding-window step for texts longer than ``max_context`` (default ``3 * max_context // 4``); 1 = exact left
         truncation per token.
-    t5_method : {"paper", "causal-decoder"}
+    t5_method : {"causal-decoder", "paper", "word-tokens"}
         T5 only; see the module docstring (``"paper"`` reproduces the authors' code, with its leakage).
     batch_size : int
-        Words per forward for ``t5_method="paper"``.
+        Words per forward for the per-word methods (T5 ``"paper"`` / ``"word-tokens"``, ``context="literal"``).
     chunk : int
         Positions per logit block (bounds memory for large vocabularies).
+    context : {"window", "literal"}
+        ``"window"``: the words joined by spaces, sliding windows of ``max_context`` tokens. ``"literal"`` (paper
+        protocol): Brain-Score's per-word contexts and truncation (``max_context`` and ``stride`` do not apply).
 
     Returns
     -------
@@ -85,11 +101,15 @@ def word_surprisal(model: Any, words: Sequence[str], *, progress: bool = True, m
     words = _check_words(words)
     if t5_method not in T5_METHODS:
         raise ValueError(f"unknown t5_method {t5_method!r}; choose one of {T5_METHODS}")
+    if context not in SURPRISAL_CONTEXTS:
+        raise ValueError(f"unknown context {context!r}; choose one of {SURPRISAL_CONTEXTS}")
+    if context == "literal" or (model.is_encoder_decoder and t5_method == "paper"):
+        return paper_word_surprisal(model, words, progress=progress, batch_size=batch_size, chunk=chunk)
     L = int(max_context or min(model.max_length, DEFAULT_MAX_CONTEXT))
     if L > model.max_length:
         raise ValueError(f"max_context {L} exceeds the model's max_length {model.max_length}")
-    if model.is_encoder_decoder and t5_method == "paper":
-        return _t5_paper(model, words, L, progress=progress, batch_size=batch_size)
+    if model.is_encoder_decoder and t5_method == "word-tokens":
+        return _t5_word_tokens(model, words, L, progress=progress, batch_size=batch_size)
     _, _, enc = encode_items(model.tokenizer, words)
     n_lead = 0
     while n_lead < len(enc.ids) and enc.special[n_lead]:
@@ -190,23 +210,9 @@ def _final_hidden(model: Any, ids: Any) -> Any:
     return out[0][0]
 
 
-def _logits(net: Any, hidden: Any) -> Any:
-    """The LM head on final hidden states ([n, H] -> [n, V]), with the final logit soft-capping some models use."""
-    logits = net.get_output_embeddings()(hidden)
-    cap = getattr(getattr(net.config, "get_text_config", lambda: net.config)(), "final_logit_softcapping", None)
-    if cap:
-        logits = cap * torch_tanh(logits / cap)
-    return logits
-
-
-def torch_tanh(x: Any) -> Any:
-    import torch
-
-    return torch.tanh(x)
-
-
-def _t5_paper(model: Any, words: list[str], L: int, *, progress: bool, batch_size: int) -> np.ndarray:
-    """T5 surprisal as in the authors' code: per word, encoder and decoder both read the context including the word."""
+def _t5_word_tokens(model: Any, words: list[str], L: int, *, progress: bool, batch_size: int) -> np.ndarray:
+    """T5 ``"word-tokens"``: per word, encoder and decoder both read the context including the word; the word's own
+    tokens are scored."""
     import torch
 
     tok = model.tokenizer
@@ -223,7 +229,7 @@ def _t5_paper(model: Any, words: list[str], L: int, *, progress: bool, batch_siz
     dev = model.device
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
     with torch.inference_mode():
-        for s in tqdm(range(0, len(jobs), batch_size), desc=f"{model.name}: surprisal (T5, paper)", unit="batch",
+        for s in tqdm(range(0, len(jobs), batch_size), desc=f"{model.name}: surprisal (T5, word tokens)", unit="batch",
                       disable=not progress):
             batch = jobs[s:s + batch_size]
             seqs, spans = [], []

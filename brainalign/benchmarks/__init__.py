@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from ..paths import benchmark_plugin_dirs
 from .base import Benchmark, Ceiling, Stimuli
+from .protocols import DEFAULT_PROTOCOL, get_protocol
 
 __all__ = ["Benchmark", "Ceiling", "Stimuli", "UnknownBenchmarkError", "benchmark_class", "list_benchmarks",
            "load_benchmark", "register_benchmark"]
@@ -125,11 +126,22 @@ def load_benchmark(name: str, **kwargs: Any) -> Benchmark:
     name : str
         A registered name (case-insensitive), e.g. ``"Futrell2018"``, ``"Pereira2018"``.
     **kwargs
-        Passed to the benchmark's constructor (``data_home=...`` and benchmark-specific options).
+        Passed to the benchmark's constructor (``data_home=...`` and benchmark-specific options). ``protocol`` (a
+        name of :mod:`brainalign.benchmarks.protocols`) is passed only when it is not the default, so benchmarks
+        that implement only the default protocol need not take it.
 
     Raises
     ------
     UnknownBenchmarkError
         Unknown name; the message lists the registered ones.
+    ValueError
+        The benchmark does not implement the requested protocol.
     """
-    return benchmark_class(name)(**kwargs)
+    cls = benchmark_class(name)
+    protocol = kwargs.pop("protocol", None)
+    if protocol is not None and get_protocol(protocol).name != DEFAULT_PROTOCOL:
+        name = get_protocol(protocol).name
+        if name not in getattr(cls, "protocols", (DEFAULT_PROTOCOL,)):
+            raise ValueError(f"{cls.name} implements the protocol(s) {', '.join(cls.protocols)}, not {name!r}")
+        kwargs["protocol"] = name
+    return cls(**kwargs)

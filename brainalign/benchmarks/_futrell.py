@@ -53,16 +53,32 @@ class NaturalStoriesBenchmark(Benchmark):
     target : str
         Target column of the word table (``"mean_rt_2016"``, Brain-Score's).
     extraction_kwargs : dict, optional
+    protocol : {"brainalign", "paper"}
+        Scoring protocol (:mod:`brainalign.benchmarks.protocols`).
+    stories : sequence of int, optional
+        Score only these stories (1-10; the context then runs over them in order). Default: all ten, as the paper.
+        A subset is for quick runs and the oracle tests; its scores are not the paper's quantity.
     """
 
     datasets = ("naturalstories",)
     published_ceiling = PUBLISHED
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, ceiling: str | float = "published",
-                 target: str = "mean_rt_2016", extraction_kwargs: dict[str, Any] | None = None) -> None:
-        super().__init__(extraction_kwargs=extraction_kwargs)
+                 target: str = "mean_rt_2016", extraction_kwargs: dict[str, Any] | None = None,
+                 protocol: str | None = None, stories: Any = None) -> None:
+        super().__init__(extraction_kwargs=extraction_kwargs, protocol=protocol)
         self.data_home = data_home
         self.table = load_targets(data_home=data_home)
+        if stories is not None:
+            wanted = [int(s) for s in stories]
+            bad = sorted(set(wanted) - set(self.table["story_id"].astype(int)))
+            if bad or not wanted:
+                raise ValueError(f"stories must be a non-empty subset of 1-10, got {stories!r}")
+            keep = self.table["story_id"].astype(int).isin(wanted)
+            attrs = dict(self.table.attrs)
+            self.table = self.table[keep].reset_index(drop=True)
+            self.table.attrs.update(attrs, stories=wanted)
+        self.stories = None if stories is None else tuple(int(s) for s in stories)
         if target not in self.table.columns:
             raise ValueError(f"unknown target column {target!r}; choose one of the table's columns "
                              f"({', '.join(c for c in self.table.columns if 'rt' in c)})")
@@ -103,5 +119,9 @@ class NaturalStoriesBenchmark(Benchmark):
 
     def data_provenance(self) -> dict[str, Any]:
         """What identifies the human data of a result."""
-        return {"data_checksum": self.data_checksum, "data_source": self.table.attrs.get("source", ""),
-                "target": self.target_column}
+        out = {"data_checksum": self.data_checksum, "data_source": self.table.attrs.get("source", ""),
+               "target": self.target_column}
+        if self.stories is not None:  # a subset is another quantity: its checksum says so (and the book skips it)
+            out["stories"] = ",".join(map(str, self.stories))
+            out["data_checksum"] += f";stories={out['stories']}"
+        return out

@@ -9,12 +9,15 @@ import pandas as pd
 import xarray as xr
 
 from .base import Benchmark, Ceiling
+from .protocols import Protocol, get_protocol
 
 METRICS = ("linear", "ridge")
 
 
-def metric_options(metric: str, *, correlation: str, precision: str, device: Any, ridge_splits: int) -> dict[str, Any]:
-    """Checked keyword arguments of :func:`score_layers` for a benchmark's constructor.
+def metric_options(metric: str, *, correlation: str, precision: str | None, device: Any, ridge_splits: int,
+                   protocol: Protocol | None = None) -> dict[str, Any]:
+    """Checked keyword arguments of :func:`score_layers` for a benchmark's constructor (``precision=None`` and the
+    split order come from the protocol).
 
     Raises
     ------
@@ -23,8 +26,11 @@ def metric_options(metric: str, *, correlation: str, precision: str, device: Any
     """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    return {"correlation": correlation, "precision": precision, "device": device, "metric": metric,
-            "ridge_splits": ridge_splits}
+    protocol = get_protocol(protocol)
+    if metric == "ridge" and protocol.name == "paper":
+        raise ValueError("the paper protocol is the linear metric (the paper used no ridge); use metric='linear'")
+    return {"correlation": correlation, "precision": protocol.precision if precision is None else precision,
+            "device": device, "metric": metric, "ridge_splits": ridge_splits, "split_order": protocol.split_order}
 
 
 def metric_ceiling(benchmark: type[Benchmark], metric: str, published: Ceiling | None = None) -> Ceiling:
@@ -66,7 +72,7 @@ def layer_features(acts: xr.DataArray, item_ids: list[str] | np.ndarray) -> dict
 
 
 def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], *, metric: str = "linear",
-                 ridge_splits: int = 10, **metric_kw: Any):
+                 ridge_splits: int = 10, split_order: str = "sorted", **metric_kw: Any):
     """Linear predictivity of every layer on one assembly (targets in ``item_ids`` order).
 
     Parameters
@@ -80,6 +86,9 @@ def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], *,
         ``GroupKFold(ridge_splits)`` over the ``story`` coordinate).
     ridge_splits : int
         Folds of the ridge metric (Brain-Score: 10 for Pereira2018, 8 for Blank2014).
+    split_order : {"sorted", "stored"}
+        ``"stored"``: the folds are drawn over ``data``'s stored order (Brain-Score's); ``"sorted"``: over the sorted
+        ids.
     **metric_kw
         Passed to :func:`brainalign.encoding.linear_predictivity` / :func:`~brainalign.encoding.ridge_predictivity`.
 
@@ -89,17 +98,21 @@ def score_layers(acts: xr.DataArray, data: xr.DataArray, item_ids: list[str], *,
     """
     from ..encoding.predictivity import linear_predictivity, ridge_predictivity  # torch: when scoring, not listing
 
-    feats = layer_features(acts, item_ids)
     ids = np.asarray(data["stimulus_id"].values).astype(str)
+    if split_order == "stored":  # the rows in the assembly's stored order, over which Brain-Score draws its folds
+        wanted = set(np.asarray(item_ids).astype(str))
+        item_ids = [i for i in ids if i in wanted]
+    feats = layer_features(acts, item_ids)
     pos = pd.Index(ids).get_indexer(np.asarray(item_ids).astype(str))
     targets = data.transpose("presentation", "neuroid").values[pos]
     sids = np.asarray(item_ids).astype(str)
     if metric == "ridge":
         groups = np.asarray(data["story"].values)[pos]
-        return ridge_predictivity(feats, targets, stimulus_ids=sids, groups=groups, n_splits=ridge_splits, **metric_kw)
+        return ridge_predictivity(feats, targets, stimulus_ids=sids, groups=groups, n_splits=ridge_splits,
+                                  split_order=split_order, **metric_kw)
     if metric != "linear":
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    return linear_predictivity(feats, targets, stimulus_ids=sids, **metric_kw)
+    return linear_predictivity(feats, targets, stimulus_ids=sids, split_order=split_order, **metric_kw)
 
 
 def recompute_extrapolation_ceiling(data: xr.DataArray, subject_coord: str, *, n_bootstraps: int,

@@ -13,6 +13,10 @@ default :meth:`Benchmark.score` extracts every layer's activations for those sti
 (:func:`brainalign.activations.extract_activations`) and scores them. Benchmarks of per-word predictions (Futrell2018)
 override :meth:`Benchmark.score` and offer ``score_predictions``.
 
+Every benchmark takes ``protocol=`` (:mod:`brainalign.benchmarks.protocols`: ``"brainalign"``, the corrected
+default, or ``"paper"``, the authors' code literally); the protocol is recorded in every result's provenance and in
+the ``protocol`` column of its scores. A benchmark lists the protocols it implements in ``protocols``.
+
 Register a class with the :func:`brainalign.benchmarks.register_benchmark` decorator in its own module; nothing else
 needs to know about it (book page *Extending brainalign*).
 """
@@ -31,6 +35,7 @@ from .._docs import fill_doc
 from .._version import __version__
 from ..activations.extract import extract_activations
 from ..scores.result import BenchmarkResult
+from .protocols import DEFAULT_PROTOCOL, Protocol, get_protocol
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,13 @@ class Benchmark:
         Data-home folders the benchmark reads (class attribute).
     published_ceiling : Ceiling
         The ceiling used by default (class attribute).
+    protocols : tuple of str
+        The scoring protocols the benchmark implements (class attribute; default: only ``"brainalign"``).
+    brainscore_pipeline : bool
+        True for the benchmarks the paper ran through Brain-Score (class attribute): the paper protocol then presents
+        their stimuli as Brain-Score's ``HuggingfaceSubject`` does and lets each model's committed layer represent it.
+    protocol : Protocol
+        The protocol of this instance.
     ceiling : Ceiling
         The ceiling of this instance.
     extraction_kwargs : dict
@@ -110,13 +122,22 @@ class Benchmark:
     label: ClassVar[str] = ""
     datasets: ClassVar[tuple[str, ...]] = ()
     published_ceiling: ClassVar[Ceiling] = Ceiling.none("no ceiling declared")
+    protocols: ClassVar[tuple[str, ...]] = (DEFAULT_PROTOCOL,)
+    brainscore_pipeline: ClassVar[bool] = False
 
     ceiling: Ceiling
     extraction_kwargs: dict[str, Any]
+    protocol: Protocol
 
-    def __init__(self, *, ceiling: Ceiling | None = None, extraction_kwargs: dict[str, Any] | None = None) -> None:
+    def __init__(self, *, ceiling: Ceiling | None = None, extraction_kwargs: dict[str, Any] | None = None,
+                 protocol: str | Protocol | None = None) -> None:
         self.ceiling = self.published_ceiling if ceiling is None else ceiling
         self.extraction_kwargs = dict(extraction_kwargs or {})
+        self.protocol = get_protocol(protocol)
+        if self.protocol.name not in self.protocols:
+            raise ValueError(f"{self.name} implements the protocol(s) {', '.join(self.protocols)}, not "
+                             f"{self.protocol.name!r}" + (" (it is not one of the paper's benchmarks)"
+                                                          if self.protocol.name == "paper" else ""))
 
     # ------------------------------------------------------------------------------------------------ interface
     @property
@@ -140,7 +161,8 @@ class Benchmark:
             With ``details["extraction_seconds"]``, the time spent on the activations (a cache hit is fast).
         """
         stim = self.stimuli
-        kwargs = {**self.extraction_kwargs, "progress": progress}
+        protocol_kwargs = self.protocol.extraction_kwargs(model) if self.brainscore_pipeline else {}
+        kwargs = {**protocol_kwargs, **self.extraction_kwargs, "progress": progress}
         if batch_size is not None:
             kwargs["batch_size"] = batch_size
         t0 = time.perf_counter()
@@ -148,6 +170,7 @@ class Benchmark:
         seconds = time.perf_counter() - t0
         result = self.finish(self.score_activations(acts, model.name), model)
         result.details["extraction_seconds"] = seconds
+        self.select_layer(result, model)
         return result
 
     def score_activations(self, acts: xr.DataArray, model_name: str) -> BenchmarkResult:
@@ -159,13 +182,30 @@ class Benchmark:
                provenance: dict[str, Any] | None = None) -> BenchmarkResult:
         """A :class:`BenchmarkResult` of this benchmark: one score, or scores per layer (a dict).
 
-        The provenance gets ``brainalign_version`` and ``ceiling_source``.
+        The provenance gets ``brainalign_version``, ``ceiling_source`` and ``protocol``.
         """
-        prov = {"brainalign_version": __version__, "ceiling_source": self.ceiling.source, **(provenance or {})}
+        prov = {"brainalign_version": __version__, "ceiling_source": self.ceiling.source,
+                "protocol": self.protocol.name, **(provenance or {})}
         kwargs = {"details": dict(details or {}), "provenance": prov}
         if isinstance(scores, dict):
             return BenchmarkResult.from_layer_scores(self.name, model_name, scores, self.ceiling.value, **kwargs)
         return BenchmarkResult.from_score(self.name, model_name, scores, self.ceiling.value, **kwargs)
+
+    def select_layer(self, result: BenchmarkResult, model: Any) -> BenchmarkResult:
+        """Let the protocol's layer represent the model: the committed layer in the paper protocol (when the model
+        has one and it was scored), else the best layer. ``details`` records ``layer_selection``, the committed layer
+        and the best layer with its score."""
+        if result.layers is None:
+            return result
+        result.details["best_of_layers"] = {"layer": result.best_layer, "raw": result.raw}
+        layer = self.protocol.representative_layer(model) if self.brainscore_pipeline else ""
+        result.details["committed_layer"] = layer
+        if layer and layer in set(result.layers["layer"]):
+            result.select_layer(layer)
+            result.details["layer_selection"] = "committed"
+        else:
+            result.details["layer_selection"] = "best"
+        return result
 
     @staticmethod
     def finish(result: BenchmarkResult, model: Any) -> BenchmarkResult:

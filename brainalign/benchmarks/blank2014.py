@@ -18,6 +18,7 @@ from ..scores.result import BenchmarkResult
 from . import register_benchmark
 from ._neural import metric_ceiling, metric_options, recompute_extrapolation_ceiling, score_layers
 from .base import Benchmark, Ceiling, Stimuli, layer_provenance
+from .protocols import get_protocol
 
 
 @register_benchmark
@@ -37,6 +38,7 @@ class Blank2014(Benchmark):
     ridge_splits : int
         GroupKFold folds of the ridge metric (Brain-Score: 8).
     %(extraction_kwargs)s
+    %(protocol)s
     """
 
     name = "Blank2014"
@@ -46,14 +48,17 @@ class Blank2014(Benchmark):
     published_ceiling = Ceiling(0.21026591, "Brain-Score's Blank2014 benchmark test (brain-score/language, "
                                             "benchmarks/blank2014/test.py; its ExtrapolationCeiling)",
                                 "the paper's Table 6 prints it rounded, 0.210")
+    protocols = ("brainalign", "paper")
+    brainscore_pipeline = True
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, assembly: xr.DataArray | None = None,
-                 correlation: str = "pearsonr", precision: str = "float64", device: Any = "auto",
+                 correlation: str = "pearsonr", precision: str | None = None, device: Any = "auto",
                  metric: str = "linear", ridge_splits: int = 8,
-                 extraction_kwargs: dict[str, Any] | None = None) -> None:
+                 extraction_kwargs: dict[str, Any] | None = None, protocol: str | None = None) -> None:
         self.metric_kw = metric_options(metric, correlation=correlation, precision=precision, device=device,
-                                        ridge_splits=ridge_splits)
-        super().__init__(ceiling=metric_ceiling(type(self), metric), extraction_kwargs=extraction_kwargs)
+                                        ridge_splits=ridge_splits, protocol=get_protocol(protocol))
+        super().__init__(ceiling=metric_ceiling(type(self), metric), extraction_kwargs=extraction_kwargs,
+                         protocol=protocol)
         self.data = load_blank2014(data_home=data_home) if assembly is None else assembly
         self.metric = metric
 
@@ -80,6 +85,7 @@ class Blank2014(Benchmark):
         -------
         brainalign.encoding.ceilings.CeilingResult
         """
-        kw = {k: v for k, v in self.metric_kw.items() if k in ("correlation", "precision", "device")}
+        kw = {k: v for k, v in self.metric_kw.items() if k in ("correlation", "device")}
+        kw["precision"] = "float64" if self.metric_kw["precision"] == "float32" else self.metric_kw["precision"]
         return recompute_extrapolation_ceiling(self.data, "subject_id", n_bootstraps=n_bootstraps, progress=progress,
                                                metric_kw=kw)

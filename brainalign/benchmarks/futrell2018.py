@@ -41,16 +41,22 @@ class Futrell2018(NaturalStoriesBenchmark):
     target : str
         Target column of the word table (``"mean_rt_2016"``, Brain-Score's).
     surprisal_kwargs : dict, optional
-        Passed to :func:`brainalign.activations.word_surprisal` (``max_context``, ``stride``, ``t5_method``, ...).
+        Passed to :func:`brainalign.activations.word_surprisal` (``max_context``, ``stride``, ``t5_method``, ...), over
+        the protocol's (paper: ``context="literal"``, ``t5_method="paper"``).
+    %(protocol)s
+    stories : sequence of int, optional
+        Only these stories (quick runs, oracle tests); default all ten.
     """
 
     name = "Futrell2018"
     description = "behavioral alignment: per-word surprisal vs mean self-paced reading time (Natural Stories)"
     label = "Behavioral alignment, Futrell2018 (r)"
+    protocols = ("brainalign", "paper")
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, ceiling: str | float = "published",
-                 target: str = "mean_rt_2016", surprisal_kwargs: dict[str, Any] | None = None) -> None:
-        super().__init__(data_home=data_home, ceiling=ceiling, target=target)
+                 target: str = "mean_rt_2016", surprisal_kwargs: dict[str, Any] | None = None,
+                 protocol: str | None = None, stories: Any = None) -> None:
+        super().__init__(data_home=data_home, ceiling=ceiling, target=target, protocol=protocol, stories=stories)
         self.surprisal_kwargs = dict(surprisal_kwargs or {})
 
     @fill_doc
@@ -69,7 +75,7 @@ class Futrell2018(NaturalStoriesBenchmark):
         BenchmarkResult
             ``raw`` = |r|; ``details``: ``r`` (signed), ``n_words``, ``surprisal`` [10256], ``seconds``.
         """
-        kwargs = dict(self.surprisal_kwargs)
+        kwargs = {**self.protocol.surprisal, **self.surprisal_kwargs}
         if batch_size is not None:
             kwargs["batch_size"] = batch_size
         t0 = time.perf_counter()
@@ -77,7 +83,7 @@ class Futrell2018(NaturalStoriesBenchmark):
         seconds = time.perf_counter() - t0
         result = self.finish(self.score_predictions(surprisal, model_name=model.name), model)
         result.details["seconds"] = seconds
-        result.details["surprisal_kwargs"] = dict(self.surprisal_kwargs)
+        result.details["surprisal_kwargs"] = {k: v for k, v in kwargs.items() if k != "batch_size"}
         return result
 
     @fill_doc

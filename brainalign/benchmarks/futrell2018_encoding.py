@@ -40,6 +40,8 @@ class Futrell2018Encoding(NaturalStoriesBenchmark):
     relative_alphas : array-like, optional
         Ridge penalty grid (see :mod:`brainalign.encoding.grouped_ridge`).
     %(extraction_kwargs)s
+    protocol : {"brainalign"}
+        Not one of the paper's benchmarks: the paper protocol is refused.
     """
 
     name = "Futrell2018-encoding"
@@ -48,8 +50,9 @@ class Futrell2018Encoding(NaturalStoriesBenchmark):
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, ceiling: str | float = "published",
                  target: str = "mean_rt_2016", n_splits: int | None = None, relative_alphas: Any = None,
-                 extraction_kwargs: dict[str, Any] | None = None) -> None:
-        super().__init__(data_home=data_home, ceiling=ceiling, target=target, extraction_kwargs=extraction_kwargs)
+                 extraction_kwargs: dict[str, Any] | None = None, protocol: str | None = None) -> None:
+        super().__init__(data_home=data_home, ceiling=ceiling, target=target, extraction_kwargs=extraction_kwargs,
+                         protocol=protocol)
         self.n_splits = n_splits
         self.relative_alphas = np.asarray(DEFAULT_RELATIVE_ALPHAS if relative_alphas is None else relative_alphas)
 

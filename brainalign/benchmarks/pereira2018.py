@@ -22,6 +22,7 @@ from ..scores.table import normalize
 from . import register_benchmark
 from ._neural import metric_ceiling, metric_options, recompute_extrapolation_ceiling, score_layers
 from .base import Benchmark, Ceiling, Stimuli, layer_provenance
+from .protocols import get_protocol
 
 _SOURCE = "Brain-Score's Pereira2018 benchmark test (brain-score/language, benchmarks/pereira2018/test.py)"
 
@@ -58,6 +59,7 @@ class Pereira2018(Benchmark):
     ridge_splits : int
         GroupKFold folds of the ridge metric (Brain-Score: 10).
     %(extraction_kwargs)s
+    %(protocol)s
     """
 
     name = "Pereira2018"
@@ -65,19 +67,22 @@ class Pereira2018(Benchmark):
     label = "Pereira2018 brain alignment (r)"
     datasets = ("pereira2018",)
     published_ceiling = _mean_ceiling(EXPERIMENTS)
+    protocols = ("brainalign", "paper")
+    brainscore_pipeline = True
 
     def __init__(self, *, data_home: str | os.PathLike | None = None, assembly: xr.DataArray | None = None,
                  experiments: tuple[str, ...] = EXPERIMENTS, correlation: str = "pearsonr",
-                 precision: str = "float64", device: Any = "auto", metric: str = "linear",
-                 ridge_splits: int = 10, extraction_kwargs: dict[str, Any] | None = None) -> None:
+                 precision: str | None = None, device: Any = "auto", metric: str = "linear",
+                 ridge_splits: int = 10, extraction_kwargs: dict[str, Any] | None = None,
+                 protocol: str | None = None) -> None:
         self.metric_kw = metric_options(metric, correlation=correlation, precision=precision, device=device,
-                                        ridge_splits=ridge_splits)
+                                        ridge_splits=ridge_splits, protocol=get_protocol(protocol))
         self.experiments = tuple(experiments)
         unknown = [e for e in self.experiments if e not in EXPERIMENTS]
         if unknown or not self.experiments:
             raise ValueError(f"experiments must be a non-empty subset of {EXPERIMENTS}, got {experiments!r}")
         super().__init__(ceiling=metric_ceiling(type(self), metric, _mean_ceiling(self.experiments)),
-                         extraction_kwargs=extraction_kwargs)
+                         extraction_kwargs=extraction_kwargs, protocol=protocol)
         self.assembly = load_pereira2018(data_home=data_home) if assembly is None else assembly
         self.data = {exp: experiment_data(self.assembly, exp) for exp in self.experiments}
         for d in self.data.values():
@@ -137,7 +142,8 @@ class Pereira2018(Benchmark):
         -------
         brainalign.encoding.ceilings.CeilingResult
         """
-        kw = {k: v for k, v in self.metric_kw.items() if k in ("correlation", "precision", "device")}
+        kw = {k: v for k, v in self.metric_kw.items() if k in ("correlation", "device")}
+        kw["precision"] = "float64" if self.metric_kw["precision"] == "float32" else self.metric_kw["precision"]
         return recompute_extrapolation_ceiling(self.data[experiment], "subject", n_bootstraps=n_bootstraps,
                                                progress=progress, max_subsets=max_subsets, n_holdouts=n_holdouts,
                                                metric_kw=kw)

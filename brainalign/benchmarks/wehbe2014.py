@@ -112,12 +112,16 @@ class Wehbe2014(Benchmark):
         Pipeline settings (defaults as in the paper's code).
     %(device)s
     %(extraction_kwargs)s
+    protocol : {"brainalign", "paper"}
+        Recorded in the result. Wehbe2014 is the authors' own pipeline (not Brain-Score's) in both protocols; the
+        paper protocol only loads float32 weights (``brainalign reproduce``).
     """
 
     name = "Wehbe2014"
     description = "fMRI, Harry Potter ch. 9, PCA + TR averaging + delays + ridge, 4-fold CV by run"
     label = "Wehbe2014 brain alignment (r)"
     datasets = ("wehbe2014",)
+    protocols = ("brainalign", "paper")  # the authors' own pipeline either way; the paper protocol loads fp32 weights
     published_ceiling = Ceiling(0.104, "the paper's Table 6 (Aw et al. 2024), computed by its authors \"using a "
                                        "similar procedure\" to Brain-Score's; the procedure is not published")
 
@@ -125,8 +129,8 @@ class Wehbe2014(Benchmark):
                  data: list[WehbeSubject] | None = None, n_components: int = 10, n_delays: int = 4,
                  trim: tuple[int, int] = (20, 15), skip: int = 5, alphas: tuple[float, ...] = WEHBE_ALPHAS,
                  inner_folds: int = 10, device: Any = "auto",
-                 extraction_kwargs: dict[str, Any] | None = None) -> None:
-        super().__init__(extraction_kwargs=extraction_kwargs)
+                 extraction_kwargs: dict[str, Any] | None = None, protocol: str | None = None) -> None:
+        super().__init__(extraction_kwargs=extraction_kwargs, protocol=protocol)
         self.subjects = load_wehbe2014(subjects, data_home=data_home) if data is None else list(data)
         if not self.subjects:
             raise ValueError("no subjects")

@@ -25,6 +25,7 @@ _PUBLIC = {
     "pearson_r": "correlation", "correlate": "correlation", "normalized_targets": "correlation",
     "CORRELATIONS": "correlation",
     "shuffle_splits": "splits", "group_kfold_splits": "splits", "sort_order": "splits",
+    "split_order_positions": "splits", "SPLIT_ORDERS": "splits",
     "DEFAULT_RIDGE_ALPHAS": "predictivity", "EncodingResult": "predictivity", "GramMatrix": "predictivity",
     "aggregate": "predictivity", "linear_predictivity": "predictivity", "ridge_predictivity": "predictivity",
     "ridge_cv_predict": "ridge_cv",

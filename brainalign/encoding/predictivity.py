@@ -1,11 +1,15 @@
 """Cross-validated linear predictivity: Brain-Score's ``linear_pearsonr`` and ``ridge_pearsonr``, vectorised.
 
-Definition (Brain-Score language, ``metrics/linear_predictivity``): stimuli sorted by id; for each split, fit a linear
-regression (with intercept) from features to all neuroids on the training stimuli, predict the held-out stimuli, take
-Pearson r per neuroid; the score is the median over neuroids within each split, then the mean over splits.
+Definition (Brain-Score language, ``metrics/linear_predictivity``): 10 ShuffleSplits over the stimuli; for each split,
+fit a linear regression (with intercept) from features to all neuroids on the training stimuli, predict the held-out
+stimuli, take Pearson r per neuroid; the score is the median over neuroids within each split, then the mean over
+splits. Brain-Score draws the splits over the target assembly's stored order; brainalign's default draws them over the
+sorted ids (``split_order``, :mod:`brainalign.encoding.splits`).
 
 Here every layer is a gram matrix computed once; each fold costs one float64 ``eigh`` per layer, and one matrix product
-per fold serves all layers and all neuroids (see :mod:`brainalign.encoding.solver`).
+per fold serves all layers and all neuroids (see :mod:`brainalign.encoding.solver`). ``precision="float32"`` instead
+reproduces what the paper's code computed: scikit-learn's least squares on float32 activations and targets, with the
+least-squares cutoff of its era (:func:`brainalign.encoding.solver.lstsq_hat_float32`).
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from tqdm.auto import tqdm
 
 from ..backend import resolve_device
 from .correlation import CORRELATIONS, correlate, normalized_targets
-from .solver import F64, Factorization, center_gram, factorize_features, factorize_gram, loo_errors, ols_hats_batched
-from .splits import Split, group_kfold_splits, shuffle_splits, sort_order
+from .solver import (F64, Factorization, center_gram, factorize_features, factorize_gram, loo_errors, lstsq_hat_float32,
+                     ols_hats_batched)
+from .splits import Split, group_kfold_splits, shuffle_splits, split_order_positions
 
 DEFAULT_RIDGE_ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 7))
-PRECISIONS = ("float64", "mixed")
+PRECISIONS = ("float64", "mixed", "float32")
 _CHUNK = 2048
 
 
@@ -110,7 +115,7 @@ def linear_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any],
                         train_size: float = 0.9, random_state: int | None = 1, splits: Sequence[Split] | None = None,
                         correlation: str = "pearsonr", precision: str = "float64", nan_policy: str = "drop",
                         rcond: float | None = None, solver: str = "auto", device: Any = "auto",
-                        progress: bool = False) -> EncodingResult:
+                        progress: bool = False, split_order: str = "sorted") -> EncodingResult:
     """Brain-Score's ``linear_pearsonr``: OLS (minimum-norm, with intercept), Pearson per neuroid, median, mean.
 
     Parameters
@@ -120,8 +125,8 @@ def linear_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any],
     targets : array, shape [n_stimuli, n_neuroids]
         Brain responses, rows aligned with ``features``.
     stimulus_ids : sequence, shape [n_stimuli], optional
-        Unique ids; splits are drawn over the ids in sorted order, as Brain-Score does. Without ids the given order is
-        taken as the sorted order.
+        Unique ids; with ``split_order="sorted"`` the splits are drawn over the ids in sorted order. Without ids the
+        given order is taken as the sorted order.
     n_splits, train_size, random_state
         ``ShuffleSplit`` settings (Brain-Score: 10, 0.9, 1).
     splits : sequence of (train, test), optional
@@ -129,10 +134,13 @@ def linear_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any],
     correlation : {"pearsonr", "batched"}
         Paper-era ``scipy.stats.pearsonr`` (default) or Brain-Score's newer ``+1e-8`` batched version
         (:mod:`brainalign.encoding.correlation`).
-    precision : {"float64", "mixed"}
+    precision : {"float64", "mixed", "float32"}
         ``"float64"``: everything in float64 (agrees with scikit-learn to ~1e-12). ``"mixed"``: gram, eigh and hat
         matrices in float64, the product with the targets and the correlation in float32 (~2× faster on CPU, r within
-        ~1e-6).
+        ~1e-6). ``"float32"`` (the paper protocol): features and targets cast to float32 and fit by an SVD in float32
+        with the paper-era cutoff (singular values below ``eps32 · s_max`` are dropped), as scikit-learn's
+        ``LinearRegression`` did on the authors' float32 activations; its result moves with the row order by as much
+        as float32 least squares itself does (~1e-3 on LM activations).
     nan_policy : {"drop", "raise"}
         ``"drop"`` (Brain-Score's ``dropna('neuroid')``): neuroids with any NaN are not scored (NaN columns in
         ``per_split``, ignored by the median). ``"raise"``: error on NaN.
@@ -146,6 +154,9 @@ def linear_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any],
         ``"auto"``, ``"cpu"``, ``"cuda"``... (:func:`brainalign.backend.resolve_device`).
     progress : bool
         Show a progress bar over folds.
+    split_order : {"sorted", "stored"}
+        Draw the ShuffleSplits over the sorted ids (brainalign's default) or over the rows as given (Brain-Score: the
+        target assembly's stored order; :mod:`brainalign.encoding.splits`).
 
     Returns
     -------
@@ -155,7 +166,7 @@ def linear_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any],
     return _cross_validate(features, targets, stimulus_ids=stimulus_ids, splits=splits, n_splits=n_splits,
                            train_size=train_size, random_state=random_state, groups=None, correlation=correlation,
                            precision=precision, nan_policy=nan_policy, rcond=rcond, device=device, progress=progress,
-                           alphas=None, alpha_per_target=False, solver=solver)
+                           alphas=None, alpha_per_target=False, solver=solver, split_order=split_order)
 
 
 def ridge_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any], targets: np.ndarray | torch.Tensor, *,
@@ -163,7 +174,8 @@ def ridge_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any], 
                        n_splits: int = 10, random_state: int | None = 1234, train_size: float = 0.9,
                        splits: Sequence[Split] | None = None, alphas: Sequence[float] = DEFAULT_RIDGE_ALPHAS,
                        alpha_per_target: bool = False, correlation: str = "pearsonr", precision: str = "float64",
-                       nan_policy: str = "drop", device: Any = "auto", progress: bool = False) -> EncodingResult:
+                       nan_policy: str = "drop", device: Any = "auto", progress: bool = False,
+                       split_order: str = "sorted") -> EncodingResult:
     """Brain-Score's ``ridge_pearsonr``: ridge with the alpha chosen by efficient leave-one-out on each training fold.
 
     Matches ``RidgeGCVTorch(alphas=logspace(-3, 3, 7))`` / scikit-learn ``RidgeCV(alphas, alpha_per_target=False)``
@@ -172,8 +184,8 @@ def ridge_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any], 
 
     Parameters
     ----------
-    features, targets, stimulus_ids, correlation, precision, nan_policy, device, progress
-        As :func:`linear_predictivity`.
+    features, targets, stimulus_ids, correlation, precision, nan_policy, device, progress, split_order
+        As :func:`linear_predictivity` (``precision="float32"`` is for the OLS metric only).
     groups : sequence, shape [n_stimuli], optional
         CV groups (``story``); without groups (and without ``splits``) a ShuffleSplit is used.
     n_splits, random_state, train_size
@@ -190,13 +202,16 @@ def ridge_predictivity(features: np.ndarray | torch.Tensor | Mapping[str, Any], 
     EncodingResult
         With ``alphas`` = the chosen alpha per split (``[n_splits]`` or ``[n_splits, n_neuroids]``).
     """
+    if precision == "float32":
+        raise ValueError("precision='float32' reproduces the paper's OLS fits; ridge runs in 'float64' or 'mixed'")
     alphas_arr = np.asarray(alphas, dtype=float)
     if alphas_arr.ndim != 1 or len(alphas_arr) == 0 or (alphas_arr <= 0).any():
         raise ValueError(f"alphas must be a non-empty 1-d sequence of positive values, got {alphas!r}")
     return _cross_validate(features, targets, stimulus_ids=stimulus_ids, splits=splits, n_splits=n_splits,
                            train_size=train_size, random_state=random_state, groups=groups, correlation=correlation,
                            precision=precision, nan_policy=nan_policy, rcond=None, device=device, progress=progress,
-                           alphas=alphas_arr, alpha_per_target=alpha_per_target, solver="eigh")
+                           alphas=alphas_arr, alpha_per_target=alpha_per_target, solver="eigh",
+                           split_order=split_order)
 
 
 def _as_tensor(a: Any, device: torch.device, name: str) -> torch.Tensor:
@@ -212,7 +227,7 @@ def _as_tensor(a: Any, device: torch.device, name: str) -> torch.Tensor:
 
 def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_size, random_state, groups,
                     correlation, precision, nan_policy, rcond, device, progress, alphas, alpha_per_target,
-                    solver="auto") -> EncodingResult:
+                    solver="auto", split_order="sorted") -> EncodingResult:
     if solver not in ("auto", "eigh"):
         raise ValueError(f"solver must be 'auto' or 'eigh', got {solver!r}")
     if correlation not in CORRELATIONS:
@@ -254,7 +269,7 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
         Y = Y[:, finite]
     Y = Y - Y.mean(0, keepdim=True)  # a copy: the caller's array is never modified
 
-    order = sort_order(stimulus_ids, n)
+    order = split_order_positions(stimulus_ids, n, split_order)
     if splits is None:
         if groups is not None:
             splits = group_kfold_splits(groups, n_splits=n_splits, random_state=random_state, order=order)
@@ -266,7 +281,13 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     gemm_dtype = F64 if precision == "float64" else torch.float32
     Yg = Y if gemm_dtype == F64 else Y.to(gemm_dtype)
     n_train_max = max(len(tr) for tr, _ in splits)
-    grams.update({name: center_gram(X) for name, X in Xs.items() if X.shape[1] >= n_train_max})
+    float32_fit = precision == "float32"
+    if float32_fit and (grams or alphas is not None):
+        raise ValueError("precision='float32' fits the features themselves (OLS); it takes no gram matrices or alphas")
+    if float32_fit:
+        Xs = {name: X.to(torch.float32) for name, X in Xs.items()}
+    else:
+        grams.update({name: center_gram(X) for name, X in Xs.items() if X.shape[1] >= n_train_max})
     layers = list(layer_feats)
     v = Y.shape[1]
     per_split = {name: np.full((len(splits), v_all), np.nan) for name in layers}
@@ -289,7 +310,10 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
         Yn = normalized_targets(Y[te_t], correlation).to(gemm_dtype)
         facs: dict[str, Factorization] = {}
         hats: dict[str, torch.Tensor] = {}
-        if alphas_t is None and stacked is not None:
+        if float32_fit:
+            for name in layers:
+                hats[name] = lstsq_hat_float32(Xs[name][tr_t], Xs[name][te_t], rcond=rcond)[None]
+        elif alphas_t is None and stacked is not None:
             H_all, ok = ols_hats_batched(stacked, tr_t, te_t, rcond=rcond)
             for i, name in enumerate(stacked_names):
                 if bool(ok[i]):
@@ -327,7 +351,7 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
             if f.dual:
                 hats[name] = f.hat(weights[name])
         r = _predict_and_correlate(facs, hats, weights, target_alpha, Yg, tr_t, Yn, correlation, gemm_dtype)
-        n_cholesky += sum(1 for name in hats if name not in facs)
+        n_cholesky += 0 if float32_fit else sum(1 for name in hats if name not in facs)
         for name in layers:
             per_split[name][s, mask] = r[name].cpu().numpy()
 
@@ -337,6 +361,7 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     alpha_out = None if alphas is None else {name: np.asarray(chosen[name]) for name in layers}
     info = {"correlation": correlation, "precision": precision, "device": str(dev),
             "regression": "ols" if alphas is None else ("ridge-per-target" if alpha_per_target else "ridge-gcv"),
+            "split_order": split_order,
             "dual": {name: name in grams for name in layers}, "n_stimuli": n,
             "cholesky_folds": n_cholesky, "solver": solver}
     if single:

@@ -232,6 +232,44 @@ def factorize_features(Xtr: torch.Tensor, Xte: torch.Tensor, *, fit_intercept: b
                          fit_intercept=fit_intercept)
 
 
+def lstsq_hat_float32(Xtr: torch.Tensor, Xte: torch.Tensor, *, rcond: float | None = None) -> torch.Tensor:
+    """Hat matrix of float32 least squares with an intercept, as scikit-learn's ``LinearRegression`` on float32 data.
+
+    This is the paper protocol's fit (``precision="float32"``). scikit-learn (before 1.9) centres ``X`` and ``y`` on
+    their training means in the dtype of ``X`` and calls :func:`scipy.linalg.lstsq` with its default cutoff: singular
+    values below ``eps · s_max`` (``eps`` of float32, 1.19e-7) count as zero (LAPACK ``sgelsd``). Here the centred
+    training features are decomposed by an SVD in float32 with the same cutoff, so the predictions
+    ``X*_c V S⁺ Uᵀ Y_c`` are the same formula, rounded differently (float32 least squares itself moves by ~1e-3 in r
+    with the row order on LM activations; float64, :func:`factorize_gram`, is the exact value of the same formula).
+    scikit-learn 1.9 passes ``cond = tol = 1e-6`` instead, which drops more directions.
+
+    Parameters
+    ----------
+    Xtr : Tensor, shape [n_train, p]
+    Xte : Tensor, shape [n_test, p]
+        Cast to float32.
+    rcond : float, optional
+        Relative singular-value cutoff (default float32 ``eps``).
+
+    Returns
+    -------
+    Tensor, float32, shape [n_test, n_train]
+        ``H`` with predictions ``H @ (Y_train - mean)`` (+ the training mean, which Pearson r ignores).
+    """
+    f32 = torch.float32
+    Xtr = Xtr.to(f32)
+    Xte = Xte.to(f32)
+    mu = Xtr.mean(0, keepdim=True)
+    U, sv, Vh = torch.linalg.svd(Xtr - mu, full_matrices=False)
+    cut = (float(torch.finfo(f32).eps) if rcond is None else rcond) * (sv[0] if len(sv) else 0.0)
+    keep = sv > cut
+    T = ((Xte - mu) @ Vh[keep].T) / sv[keep]
+    H = T @ U[:, keep].T
+    # scikit-learn fits the targets centred on the training mean: H (I - 11ᵀ/n) applies H to them whatever the
+    # caller's centring (a kept near-null direction of the centred features is not orthogonal to 1 in float32)
+    return H - H.mean(1, keepdim=True)
+
+
 def loo_errors(f: Factorization, Yc: torch.Tensor, alphas: torch.Tensor, *, per_target: bool = False,
                S: torch.Tensor | None = None) -> torch.Tensor:
     """Efficient leave-one-out squared errors of ridge on the training fold (scikit-learn's ``_RidgeGCV``).

@@ -2,7 +2,9 @@
 
 ``models.csv`` (next to this file) lists the paper's 25 models (Aw et al. 2024, Tables 3-4), the 8 GPT-2 controls of
 its appendix, and two real models that install offline from PyPI. Columns: ``name, hf_id, family, group, pair,
-instruction_tuned, params, n_layers, hidden, size_group, offline_package``.
+instruction_tuned, params, n_layers, hidden, size_group, offline_package, paper_layer, delta_base`` (``paper_layer``: the
+layer the authors' Brain-Score plugin commits, in brainalign's layer names; ``delta_base``: the base model a delta
+checkpoint must be added to, :mod:`brainalign.models.delta`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ def read_catalog(source: str | os.PathLike | IO[str]) -> pd.DataFrame:
     source : path-like or text file
         A CSV in the format of ``models.csv`` (``#`` starts a comment line).
     """
-    df = pd.read_csv(source, comment="#", dtype={"offline_package": str})
+    df = pd.read_csv(source, comment="#", dtype={"offline_package": str, "paper_layer": str, "delta_base": str})
     df["instruction_tuned"] = df["instruction_tuned"].astype(str).str.lower().eq("true")
-    df["offline_package"] = df["offline_package"].fillna("")
+    for col in ("offline_package", "paper_layer", "delta_base"):
+        df[col] = df[col].fillna("") if col in df else ""
     return df.set_index("name", drop=False)
 
 

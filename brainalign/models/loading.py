@@ -14,6 +14,7 @@ from huggingface_hub import errors as hub
 from ..backend import resolve_device, resolve_dtype
 from .errors import ModelLoadError
 from .language_model import LanguageModel, build_language_model
+from .delta import applied_model_dir
 from .offline import converted_dir
 from .registry import ModelSpec, resolve
 
@@ -40,7 +41,7 @@ def load_model(name_or_id: str | os.PathLike, revision: str | None = None, *, un
     device : {"auto", "cpu", "cuda", ...}
         ``"auto"`` = CUDA when available (see :func:`brainalign.backend.resolve_device`).
     dtype : {"auto", "float32", "bfloat16", "float16"}
-        ``"auto"`` = bf16/fp16 on CUDA, fp32 on the CPU.
+        ``"auto"`` = bf16 on CUDA (fp32 on GPUs without bf16), fp32 on the CPU.
     seed : int
         Seed of the random weights when ``untrained``.
     max_length : int, optional
@@ -76,11 +77,16 @@ def load_model(name_or_id: str | os.PathLike, revision: str | None = None, *, un
                                  f"apply to hub models only.")
         source, rev_arg, model_id, resolved, info = spec.model_id, None, spec.model_id, _folder_hash(
             Path(spec.model_id)), {}
+    elif spec.info.get("delta_base"):  # delta weights are not a model: load the applied target or say how to build it
+        source = str(applied_model_dir(spec.name if spec.source == "catalog" else _catalog_name(spec), spec.model_id,
+                                       spec.info["delta_base"]))
+        rev_arg, model_id, resolved, info = None, spec.model_id, _folder_hash(Path(source)), dict(spec.info)
+        info["delta_applied_to"] = spec.info["delta_base"]
     else:
         source, rev_arg, model_id, resolved, info = spec.model_id, revision, spec.model_id, "", dict(spec.info)
     with _explained_errors(spec, revision):
         tokenizer, net, commit = _from_pretrained(source, rev_arg, untrained=untrained, seed=seed, dtype=dt)
-    if spec.source in ("hub", "catalog"):
+    if spec.source in ("hub", "catalog") and not spec.info.get("delta_base"):
         resolved = commit or revision or "unknown"
     net.to(dev)
     name = spec.name + ("-untrained" if untrained else "")
@@ -190,3 +196,12 @@ def _folder_hash(path: Path) -> str:
             st = p.stat()
             h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
     return ("sha256:" if total <= _CONTENT_HASH_LIMIT else "files-sha256:") + h.hexdigest()
+
+
+def _catalog_name(spec: ModelSpec) -> str:
+    """The catalog short name of a catalog model requested by its Hugging Face id."""
+    from .catalog import model_catalog  # the catalog is read only for delta models named by their id
+
+    cat = model_catalog()
+    hits = cat.index[cat["hf_id"].str.lower() == spec.model_id.lower()]
+    return str(hits[0]) if len(hits) else spec.name.replace("/", "--")

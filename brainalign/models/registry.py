@@ -51,6 +51,8 @@ def _catalog_info(row: Any) -> dict[str, Any]:
         "group": str(row["group"]),
         "n_layers": int(row["n_layers"]),
         "hidden": int(row["hidden"]),
+        "paper_layer": str(row.get("paper_layer", "") or ""),
+        "delta_base": str(row.get("delta_base", "") or ""),
     }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..benchmarks import load_benchmark
 from ..benchmarks.base import Benchmark
+from ..benchmarks.protocols import get_protocol
 from ..models.language_model import LanguageModel
 from ..models.loading import load_model
 from ..scores.store import DirectoryStore, ModelRequest, ResultStore, TaskKey, summarize
@@ -102,7 +103,8 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str] | Mapping[str
                   store: ResultStore | str | os.PathLike, *, device: str = "auto", dtype: str = "auto",
                   batch_size: int | None = None, overwrite: bool = False, progress: bool = True,
                   on_outcome: Callable[[TaskOutcome], None] | None = None,
-                  loader: Callable[[ModelRequest], LanguageModel] | None = None) -> list[TaskOutcome]:
+                  loader: Callable[[ModelRequest], LanguageModel] | None = None,
+                  protocol: str | None = None) -> list[TaskOutcome]:
     """Score one model on several benchmarks, storing each task's result as soon as it is computed.
 
     The benchmarks that are not done yet are built first (a benchmark whose data are missing fails before any weights
@@ -130,6 +132,9 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str] | Mapping[str
         Called with each :class:`TaskOutcome` as soon as it is known (progress bars, log lines).
     loader : callable ModelRequest -> LanguageModel, optional
         How to load the model (default :func:`default_loader`).
+    protocol : {"brainalign", "paper"}, optional
+        Scoring protocol of benchmarks built by name (:mod:`brainalign.benchmarks.protocols`); with ``"paper"``,
+        ``dtype="auto"`` loads float32 weights, as the authors did.
 
     Returns
     -------
@@ -137,6 +142,9 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str] | Mapping[str
         One per benchmark (skipped and failed-to-build ones first).
     """
     store = DirectoryStore(Path(store)) if isinstance(store, (str, os.PathLike)) else store
+    proto = get_protocol(protocol)
+    if dtype in (None, "auto"):
+        dtype = proto.weights_dtype
     load = loader or default_loader(device, dtype)
     outcomes: list[TaskOutcome] = []
 
@@ -166,7 +174,7 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str] | Mapping[str
             continue
         start = time.perf_counter()
         try:
-            ready[bench] = given[bench] if given is not None else load_benchmark(bench)
+            ready[bench] = given[bench] if given is not None else load_benchmark(bench, protocol=proto.name)
         except Exception as exc:  # noqa: BLE001 - one task's failure must not stop the others
             fail(bench, exc, traceback.format_exc(), start)
     if not ready:

@@ -34,7 +34,9 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..atomic import atomic_write_text
 from ..benchmarks import UnknownBenchmarkError, benchmark_class
+from ..benchmarks.protocols import get_protocol
 from ..paper.conventions import PAPER_BENCHMARKS
 from ..scores.store import DirectoryStore, ModelRequest, TaskKey, write_error
 from .job import TaskOutcome, one_line, run_model_job
@@ -122,7 +124,7 @@ def plan(requests: Sequence[ModelRequest], benchmarks: Sequence[str], results_di
 def run_sweep(requests: Sequence[ModelRequest], benchmarks: Sequence[str], results_dir: str | os.PathLike, *,
               executor: str = "local", scheduler: str | None = None, n_workers: int | None = None,
               device: str = "auto", dtype: str = "auto", batch_size: int | None = None, overwrite: bool = False,
-              progress: bool = True) -> SweepReport:
+              progress: bool = True, protocol: str | None = None) -> SweepReport:
     """Run every (model, benchmark) task that is not done yet.
 
     Parameters
@@ -144,6 +146,9 @@ def run_sweep(requests: Sequence[ModelRequest], benchmarks: Sequence[str], resul
         See :func:`run_model_job`.
     progress : bool
         Show a progress bar over tasks (on stderr).
+    protocol : {"brainalign", "paper"}, optional
+        Scoring protocol (:mod:`brainalign.benchmarks.protocols`). A results directory holds one protocol: its
+        ``_protocol`` file records it, and a sweep in another protocol into the same directory is refused.
 
     Returns
     -------
@@ -156,6 +161,7 @@ def run_sweep(requests: Sequence[ModelRequest], benchmarks: Sequence[str], resul
         raise ValueError("--scheduler needs --executor dask")
     results_dir = Path(results_dir).resolve()  # absolute: Dask workers may run in another folder
     results_dir.mkdir(parents=True, exist_ok=True)
+    protocol = claim_protocol(results_dir, protocol)
     jobs, skipped = plan(requests, benchmarks, results_dir, overwrite)
     outcomes: dict[TaskKey, TaskOutcome] = {o.key: o for o in skipped}
     n_pending = sum(len(b) for _, b in jobs)
@@ -168,7 +174,7 @@ def run_sweep(requests: Sequence[ModelRequest], benchmarks: Sequence[str], resul
             bar.write(f"FAILED {outcome.key.model_label} x {outcome.benchmark}: {outcome.error}", file=sys.stderr)
         bar.set_postfix_str(f"{outcome.key.model_label} x {outcome.benchmark}: {outcome.status}", refresh=False)
 
-    options = dict(device=device, dtype=dtype, batch_size=batch_size, overwrite=overwrite)
+    options = dict(device=device, dtype=dtype, batch_size=batch_size, overwrite=overwrite, protocol=protocol)
     try:
         if executor == "local":
             for req, pending in jobs:
@@ -179,6 +185,35 @@ def run_sweep(requests: Sequence[ModelRequest], benchmarks: Sequence[str], resul
         bar.close()
     ordered = [outcomes[r.key(b)] for r in requests for b in benchmarks if r.key(b) in outcomes]
     return SweepReport(outcomes=ordered, results_dir=results_dir)
+
+
+PROTOCOL_FILE = "_protocol"
+
+
+class ProtocolMismatchError(ValueError):
+    """A results directory already holds results of another scoring protocol."""
+
+
+def claim_protocol(results_dir: Path, protocol: str | None) -> str:
+    """Record the protocol of a results directory (``_protocol``) or check that it is the recorded one.
+
+    Raises
+    ------
+    ProtocolMismatchError
+        The directory holds results of another protocol.
+    """
+    name = get_protocol(protocol).name
+    marker = Path(results_dir) / PROTOCOL_FILE
+    if marker.is_file():
+        recorded = marker.read_text().strip()
+        if recorded != name:
+            raise ProtocolMismatchError(
+                f"{results_dir} holds results of the {recorded!r} protocol; scores of the {name!r} protocol would "
+                f"mix with them (the scores table has one row per model, benchmark and layer). Use another --out "
+                f"directory, or --protocol {recorded}.")
+        return name
+    atomic_write_text(marker, name + "\n")
+    return name
 
 
 def _default_workers() -> int:

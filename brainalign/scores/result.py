@@ -35,7 +35,8 @@ class BenchmarkResult:
     normalized_unclipped : float
         ``raw / ceiling``, not clipped.
     best_layer : str
-        Name of the best layer ("" when not layer-wise).
+        Name of the layer that represents the model: the best one, or the one its protocol picks
+        (:meth:`select_layer`; "" when not layer-wise).
     layers : pandas.DataFrame or None
         Layer profile, one row per layer: ``layer``, ``layer_index``, ``score``, ``normalized``,
         ``normalized_unclipped`` (None when not layer-wise).
@@ -105,6 +106,23 @@ class BenchmarkResult:
                    ceiling=float("nan") if ceiling is None else float(ceiling),
                    normalized=clipped, normalized_unclipped=unclipped, **kwargs)
 
+    def select_layer(self, layer: str) -> "BenchmarkResult":
+        """Make ``layer`` the row that represents the model (``raw``, ``normalized``, ``best_layer``), in place.
+
+        Raises
+        ------
+        KeyError
+            The layer was not scored.
+        """
+        if self.layers is None or layer not in set(self.layers["layer"]):
+            raise KeyError(f"{self.benchmark}: layer {layer!r} was not scored for {self.model!r}")
+        row = self.layers[self.layers["layer"] == layer].iloc[0]
+        self.best_layer = layer
+        self.raw = float(row["score"])
+        self.normalized = float(row["normalized"])
+        self.normalized_unclipped = float(row["normalized_unclipped"])
+        return self
+
     def to_scores(self, model_info: dict[str, Any] | None = None) -> pd.DataFrame:
         """Rows of the scores table (:mod:`brainalign.scores`) for this result.
 
@@ -126,6 +144,7 @@ class BenchmarkResult:
             "model_id": str(self.provenance.get("model_id", "")),
             "model_revision": str(self.provenance.get("model_revision", "")),
             "data_checksum": str(self.provenance.get("data_checksum", "")),
+            "protocol": str(self.provenance.get("protocol", "")),
             **{k: info[k] for k in MODEL_INFO_KEYS if k in info},
         }
         if self.layers is None:

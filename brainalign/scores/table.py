@@ -29,6 +29,8 @@ Columns (:data:`SCORE_COLUMNS`):
 ``brainalign_version``        version that computed the row (empty for published rows)
 ``data_checksum``             checksum of the human data used (empty for published rows)
 ``created``                   ISO timestamp of the computation (empty for published rows)
+``protocol``                  scoring protocol of a computed row: ``"paper"`` (the authors' code, literally) or
+                              ``"brainalign"`` (the corrected default); empty for published rows and older files
 ``mmlu``, ``bbh``, ``nwp_loss``  model properties (paper Table 7; NaN when unpublished)
 ============================  ==========================================================================================
 """
@@ -63,6 +65,7 @@ SCORE_COLUMNS = [
     "brainalign_version",
     "data_checksum",
     "created",
+    "protocol",
     *PROPERTY_COLUMNS,
 ]
 
@@ -84,6 +87,7 @@ _DEFAULTS: dict[str, object] = {
     "brainalign_version": "",
     "data_checksum": "",
     "created": "",
+    "protocol": "",
     "mmlu": np.nan,
     "bbh": np.nan,
     "nwp_loss": np.nan,
@@ -110,6 +114,7 @@ _DTYPES = {
     "brainalign_version": str,
     "data_checksum": str,
     "created": str,
+    "protocol": str,
     "mmlu": float,
     "bbh": float,
     "nwp_loss": float,

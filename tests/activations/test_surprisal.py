@@ -65,10 +65,10 @@ def test_sliding_window_stride_one_is_exact_left_truncation(arch):
     assert np.nanmax(np.abs(coarse - full)) > 1e-3  # truncation really happened
 
 
-def test_t5_paper_method_matches_authors_recipe():
+def test_t5_word_tokens_method_scores_the_words_own_tokens():
     model = tiny_model("t5", seed=0)
     words = WORDS[:8]
-    got = word_surprisal(model, words, progress=False, t5_method="paper")
+    got = word_surprisal(model, words, progress=False, t5_method="word-tokens")
     tok = model.tokenizer
     for i in range(1, len(words)):
         ids = tok(" ".join(words[:i + 1]), return_tensors="pt").input_ids  # ends with </s>
@@ -79,6 +79,43 @@ def test_t5_paper_method_matches_authors_recipe():
         targets = range(n_prev, ids.shape[1] - 1)  # the word's tokens (before </s>)
         want = -sum(float(logp[t - 1, ids[0, t]]) for t in targets) / math.log(2)
         assert got[i] == pytest.approx(want, rel=1e-5, abs=1e-4)
+
+
+def _huggingface_subject_reading_times(model, words):
+    """HuggingfaceSubject.estimate_reading_times (91c88b1), spelled out: per word, the previous context's token count
+    (T5: with its </s>) marks where the word's tokens start; logits are those of decoder_input_ids = input_ids."""
+    tok = model.tokenizer
+    out, prev = [], 0
+    for i in range(len(words)):
+        ids = tok(" ".join(words[:i + 1]), return_tensors="pt").input_ids
+        current = ids[0, prev:]
+        prev = ids.shape[1]
+        with torch.no_grad():
+            logits = model.hf_model(input_ids=ids, decoder_input_ids=ids).logits[0]
+        if logits.shape[0] <= 1:
+            out.append(float("nan"))
+            continue
+        predicted = logits[-len(current) - 1:-1]
+        actual = current[1:] if len(current) == len(predicted) + 1 else current
+        out.append(float(torch.nn.functional.cross_entropy(predicted, actual, reduction="sum")) / math.log(2))
+    return np.array(out)
+
+
+def test_t5_paper_method_is_huggingface_subject_literally():
+    model = tiny_model("t5", seed=0)
+    words = [w for w in WORDS[:12] if not w[0] in ".,!?;:"]
+    got = word_surprisal(model, words, progress=False, t5_method="paper")
+    np.testing.assert_allclose(got, _huggingface_subject_reading_times(model, words), rtol=1e-5, atol=1e-5)
+    assert np.isfinite(got[0])  # Brain-Score's own T5 test: the first word gets a value
+    # a one-token word is "read" as -log2 p(</s> | ...): the word's first token is never scored
+    tok = model.tokenizer
+    one = [i for i in range(1, len(words)) if len(tok(words[i], add_special_tokens=False).input_ids) == 1]
+    assert one, "the fixture needs a one-token word"
+    i = one[0]
+    ids = tok(" ".join(words[:i + 1]), return_tensors="pt").input_ids
+    with torch.no_grad():
+        logp = torch.log_softmax(model.hf_model(input_ids=ids, decoder_input_ids=ids).logits[0], -1)
+    assert got[i] == pytest.approx(-float(logp[-2, tok.eos_token_id]) / math.log(2), rel=1e-5)
 
 
 def test_t5_causal_decoder_has_no_leakage():
@@ -97,8 +134,8 @@ def test_t5_causal_decoder_has_no_leakage():
     # a later word cannot change an earlier word's surprisal without leakage; with the paper's method it can
     changed = words[:4] + ["zebra"] + words[5:]
     assert word_surprisal(model, changed, progress=False, t5_method="causal-decoder")[3] == pytest.approx(got[3])
-    paper = word_surprisal(model, words, progress=False, t5_method="paper")
-    paper_changed = word_surprisal(model, changed, progress=False, t5_method="paper")
+    paper = word_surprisal(model, words, progress=False, t5_method="word-tokens")
+    paper_changed = word_surprisal(model, changed, progress=False, t5_method="word-tokens")
     assert paper_changed[3] == pytest.approx(paper[3])  # word 3's context is the same in both
     assert paper_changed[4] != pytest.approx(paper[4])
 

@@ -41,7 +41,8 @@ def test_ill_conditioned_underdetermined_random():
     np.testing.assert_allclose(res.per_split, reference_scores(X, Y, res.splits), atol=1e-9, rtol=0)
 
 
-def test_splits_are_brainscore_shufflesplit_over_sorted_ids():
+def test_default_splits_are_shufflesplit_over_sorted_ids():
+    """brainalign's default protocol: the folds do not depend on the order the stimuli are given in."""
     ids = np.array([f"s{i:03d}" for i in range(30)])
     perm = np.random.default_rng(0).permutation(30)
     order = sort_order(ids[perm], 30)
@@ -50,6 +51,43 @@ def test_splits_are_brainscore_shufflesplit_over_sorted_ids():
     for (tr, te), (rtr, rte) in zip(got, ref):
         assert sorted(ids[perm][tr]) == sorted(ids[np.asarray(rtr)])
         assert sorted(ids[perm][te]) == sorted(ids[np.asarray(rte)])
+
+
+def test_stored_order_splits_are_brainscores():
+    """Brain-Score (and the paper protocol): ShuffleSplit over the rows as stored; numeric ids sort differently."""
+    n = 40
+    ids = np.array([f"243sentences.{i}" for i in range(n)])
+    X, Y = lm_like(n, 60, 10)
+    stored = linear_predictivity(X, Y, stimulus_ids=ids, split_order="stored", device="cpu")
+    ref = list(ShuffleSplit(n_splits=10, train_size=0.9, random_state=1).split(np.zeros(n)))
+    for (tr, te), (_, rte) in zip(stored.splits, ref):
+        assert sorted(te) == sorted(rte)
+    by_sort = linear_predictivity(X, Y, stimulus_ids=ids, split_order="sorted", device="cpu")
+    assert stored.score != pytest.approx(by_sort.score, abs=1e-9)
+    with pytest.raises(ValueError, match="split_order"):
+        linear_predictivity(X, Y, stimulus_ids=ids, split_order="random", device="cpu")
+
+
+def test_float32_mode_is_float32_least_squares_with_the_paper_era_cutoff():
+    """precision='float32' = scikit-learn's LinearRegression on float32 data before 1.9 (scipy lstsq, cond=eps32)."""
+    import scipy.linalg
+
+    X, Y = lm_like(120, 300, 20, seed=1)
+    res = linear_predictivity(X, Y, precision="float32", device="cpu")
+    exact = linear_predictivity(X, Y, device="cpu")
+    ref = []
+    for tr, te in res.splits:
+        Xt, Yt = X[tr].astype(np.float32), Y[tr].astype(np.float32)
+        coef = scipy.linalg.lstsq(Xt - Xt.mean(0), Yt - Yt.mean(0))[0]  # default cond: float32 eps
+        pred = (X[te].astype(np.float32) - Xt.mean(0)) @ coef
+        ref.append([pearsonr(pred[:, j], Y[te, j])[0] for j in range(Y.shape[1])])
+    ref_score = float(np.mean(np.median(ref, axis=1)))
+    assert abs(res.score - ref_score) < 2e-3  # the same formula in float32; float32 lstsq itself moves ~1e-3
+    assert abs(res.score - exact.score) < 2e-3 and res.score != exact.score
+    with pytest.raises(ValueError, match="float32"):
+        from brainalign.encoding import ridge_predictivity
+
+        ridge_predictivity(X, Y, precision="float32", device="cpu")
 
 
 def test_stimulus_order_does_not_matter():
