@@ -22,6 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = "Futrell2018"
 
 
+def _name(model_dir) -> str:
+    """The scores name of a local model folder (``<folder>@<weights hash>``)."""
+    from brainalign.run.identity import identify
+    from brainalign.scores.store import ModelRequest
+
+    return identify(ModelRequest(str(model_dir))).name
+
+
 def _comparable(df: pd.DataFrame) -> pd.DataFrame:
     """Rows sorted by key, without the timestamp (the only column allowed to differ between runs)."""
     return df.drop(columns=["created"]).sort_values(["model", "benchmark", "layer_index"]).reset_index(drop=True)
@@ -104,7 +112,7 @@ def test_benchmarks_lists_registry_and_data(shared_data, tmp_path, capsys):
     assert main(["benchmarks", "--json", "--data-home", str(shared_data)]) == 0
     rows = {r["name"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert {"Futrell2018", "Pereira2018", "Blank2014", "Wehbe2014"} <= set(rows)
-    assert rows["Futrell2018"]["data"].startswith("present")
+    assert rows["Futrell2018"]["data"].startswith("found")
     assert main(["benchmarks", "--json", "--data-home", str(tmp_path)]) == 0
     rows = {r["name"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert all(r["data"].startswith("missing") for r in rows.values())
@@ -119,7 +127,8 @@ def test_score_json_writes_scores_with_provenance(tiny_models, reference, tmp_pa
     assert len(lines) == 1
     summary = json.loads(lines[0])
     assert set(summary) >= {"model", "benchmark", "best_layer", "raw", "normalized"}
-    assert summary["model"] == "tiny-a" and summary["benchmark"] == BENCH and summary["status"] == "done"
+    assert summary["model"] == _name(tiny_models[0]) and summary["model"].startswith("tiny-a@")
+    assert summary["benchmark"] == BENCH and summary["status"] == "done"
     scores = read_results(out)
     best = scores[scores["is_best_layer"]].iloc[0]
     assert summary["raw"] == pytest.approx(best["score"]) and summary["best_layer"] == best["layer"]
@@ -129,7 +138,7 @@ def test_score_json_writes_scores_with_provenance(tiny_models, reference, tmp_pa
         assert (scores[col] != "").all(), col
     # the same task computed by the sweep gives the same rows
     ref = read_results(reference)
-    pd.testing.assert_frame_equal(_comparable(scores), _comparable(ref[ref["model"] == "tiny-a"]))
+    pd.testing.assert_frame_equal(_comparable(scores), _comparable(ref[ref["model"] == _name(tiny_models[0])]))
 
     # a second call does not recompute, and prints the same summary
     files = {p: p.stat().st_mtime_ns for p in out.glob("*.csv")}
@@ -148,10 +157,11 @@ def test_dask_localcluster_sweep_matches_local(tiny_models, reference, tmp_path,
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     lines = [json.loads(x) for x in captured.out.splitlines()]
-    assert [(x["model"], x["status"]) for x in lines] == [("tiny-a", "done"), ("tiny-b", "done")]
+    names = [_name(tiny_models[0]), _name(tiny_models[1])]
+    assert [(x["model"], x["status"]) for x in lines] == [(names[0], "done"), (names[1], "done")]
     ref = read_results(reference)
     pd.testing.assert_frame_equal(_comparable(read_results(out)),
-                                  _comparable(ref[ref["model"].isin(["tiny-a", "tiny-b"])]))
+                                  _comparable(ref[ref["model"].isin(names)]))
 
 
 def test_sweep_killed_then_resumed_equals_uninterrupted(models_file, reference, tmp_path):
@@ -189,7 +199,7 @@ def test_failing_model_is_reported_and_others_finish(tiny_models, reference, tmp
 
     out = tmp_path / "partial"
     out.mkdir()
-    for p in reference.glob("tiny-a--*"):  # tiny-a is already done: it must be skipped, not recomputed
+    for p in reference.glob("tiny-a@*"):  # tiny-a is already done: it must be skipped, not recomputed
         shutil.copy2(p, out / p.name)
     models = tmp_path / "models.txt"
     models.write_text(f"nobody-xyz/no-such-model\n{tiny_models[0]}\n")
@@ -200,4 +210,4 @@ def test_failing_model_is_reported_and_others_finish(tiny_models, reference, tmp
     assert "1 failed" in captured.err and "1 already done" in captured.err
     errors = list((out / "_errors").glob("*.json"))
     assert len(errors) == 1 and json.loads(errors[0].read_text())["task"]["model"] == "nobody-xyz/no-such-model"
-    assert set(read_results(out)["model"]) == {"tiny-a"}
+    assert set(read_results(out)["model"]) == {_name(tiny_models[0])}

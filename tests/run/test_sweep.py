@@ -17,6 +17,7 @@ from brainalign.data.fetch import DataNotFoundError
 from brainalign.models import save_tiny_model
 from brainalign.run import (ModelsFileError, parse_model_line, read_models_file, resolve_benchmarks, run_model_job,
                             run_sweep)
+from brainalign.run.identity import identify
 from brainalign.scores.store import MemoryStore, ModelRequest, iter_errors, read_results
 
 
@@ -113,8 +114,9 @@ def test_local_sweep_resumes_and_isolates_failures(tmp_path, tiny_dirs, fake_ben
     errors = list(iter_errors(out))
     assert len(errors) == 1 and "simulated failure" in errors[0]["traceback"]
     first = read_results(out)
-    assert set(zip(first["model"], first["benchmark"])) == {("tiny-a", "WeightNorm"), ("tiny-a", "FailsOnB"),
-                                                            ("tiny-b", "WeightNorm")}
+    na, nb = (identify(r).name for r in reqs)
+    assert na.startswith("tiny-a@") and nb.startswith("tiny-b@")
+    assert set(zip(first["model"], first["benchmark"])) == {(na, "WeightNorm"), (na, "FailsOnB"), (nb, "WeightNorm")}
     assert first.groupby(["model", "benchmark"])["is_best_layer"].sum().eq(1).all()
     assert (first["n_layers"] > 0).all() and (first["model_revision"] != "").all()
 
