@@ -179,6 +179,9 @@ def _identify(request: ModelRequest, where: str = "") -> ModelRequest:
         return identify(request)
     except (UnknownModelError, RequestError) as exc:
         raise UsageError(f"{where}{exc}") from None
+    except OSError as exc:  # a model folder this user cannot read
+        raise UsageError(f"{where}cannot read the model folder {request.model} ({exc.strerror or exc}): make it "
+                         f"readable by this user") from None
 
 
 def _check_options(args: argparse.Namespace) -> None:

@@ -109,11 +109,17 @@ def free_gpu_memory() -> None:
         torch.cuda.empty_cache()
 
 
+#: transformers' loading is not thread-safe (it switches a process-wide default device while it builds a model).
+_LOAD_LOCK = threading.Lock()
+
+
 def default_loader(device: str = "auto", dtype: str = "auto") -> Callable[[ModelRequest], LanguageModel]:
-    """A loader of requests by :func:`brainalign.models.load_model` on ``device`` with weights in ``dtype``."""
+    """A loader of requests by :func:`brainalign.models.load_model` on ``device`` with weights in ``dtype`` (one load
+    at a time per process: two sweeps in two threads may load models at once)."""
     def load(request: ModelRequest) -> LanguageModel:
-        return load_model(request.model, revision=request.revision or None, untrained=request.untrained,
-                          seed=request.seed, device=device, dtype=dtype)
+        with _LOAD_LOCK:
+            return load_model(request.model, revision=request.revision or None, untrained=request.untrained,
+                              seed=request.seed, device=device, dtype=dtype)
 
     return load
 

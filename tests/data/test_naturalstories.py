@@ -44,3 +44,19 @@ def test_corrupt_file_raises_checksum_error(tmp_path, shared_data):
 def test_missing_data_offline(tmp_path):
     with pytest.raises(DataNotFoundError, match="futrell2018_brainscore_targets.tsv"):
         ns.load_targets(data_home=tmp_path)
+
+
+def test_corrupt_file_without_url_gets_advice_that_works(tmp_path, shared_data):
+    # issue 13, D12: "delete it to download it again" was wrong for a file with no URL (and deleting it made the
+    # loader switch source silently); the advice now says so, and which source would be used instead
+    (tmp_path / "naturalstories").mkdir()
+    dst = tmp_path / "naturalstories" / ns.TARGETS_FILE
+    shutil.copy(shared_data / "naturalstories" / ns.TARGETS_FILE, dst)
+    dst.chmod(0o644)
+    with open(dst, "ab") as f:
+        f.write(b"x")
+    with pytest.raises(ChecksumError) as exc:
+        ns.load_targets(data_home=tmp_path)
+    message = str(exc.value)
+    assert str(dst) in message and "no public URL" in message and "download it again" not in message.split("URL")[0]
+    assert "assembly or github" in message
