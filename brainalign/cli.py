@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "dask-jobqueue SLURMCluster); without it a loopback LocalCluster is started")
     p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                    help="worker processes of the LocalCluster [number of GPUs, at least 1]")
+    p.add_argument("--force", action="store_true", help="recompute tasks already in the results directory")
     _add_scoring_options(p)
     p.set_defaults(func=cmd_sweep)
 
@@ -258,8 +259,9 @@ def _json_float(value: Any) -> float | None:
 # ------------------------------------------------------------------------------------------------------ commands
 def _run(args: argparse.Namespace, requests: list[ModelRequest], benchmarks: list[str], **kwargs: Any) -> int:
     try:
-        report = run_sweep(requests, benchmarks, args.out, device=args.device, dtype=args.dtype,
-                           batch_size=args.batch_size, **kwargs)
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is for the table or the --json lines only
+            report = run_sweep(requests, benchmarks, args.out, device=args.device, dtype=args.dtype,
+                               batch_size=args.batch_size, **kwargs)
     except (RequestError, ResultWriteError) as exc:
         raise UsageError(str(exc)) from None
     _print_outcomes(report, args.json, args.debug)
@@ -295,7 +297,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
               f"(same catalog model, or the same weights in another folder); each is scored once", file=sys.stderr)
     print(f"sweep: {len(requests)} model(s) x {len(benchmarks)} benchmark(s) -> {args.out} "
           f"(executor {args.executor}{', scheduler ' + args.scheduler if args.scheduler else ''})", file=sys.stderr)
-    return _run(args, requests, benchmarks, executor=args.executor, scheduler=args.scheduler, n_workers=args.workers)
+    return _run(args, requests, benchmarks, executor=args.executor, scheduler=args.scheduler, n_workers=args.workers,
+                overwrite=args.force)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

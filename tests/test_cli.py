@@ -475,3 +475,21 @@ def test_benchmarks_says_found_not_present_and_verifies_on_request(shared_data, 
     assert main(["benchmarks", "--json", "--verify", "--data-home", str(shared_data)]) == 0
     rows = {r["name"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert rows["Futrell2018"]["data"].startswith("verified")
+
+
+def test_json_stdout_holds_only_json_lines(tiny_models, probes, tmp_path, monkeypatch, capsys):
+    # --json stays parseable when loading prints (the first GGUF conversion announces itself on stdout)
+    from brainalign.run import job
+
+    real = job.load_model
+
+    def chatty(*args, **kwargs):
+        print("brainalign: converting something.gguf to safetensors (once)...")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(job, "load_model", chatty)
+    assert main(["score", str(tiny_models[0]), "-b", probes[0], "--device", "cpu", "--json",
+                 "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert [json.loads(x)["status"] for x in captured.out.splitlines()] == ["done"]
+    assert "converting" in captured.err

@@ -134,6 +134,14 @@ def prepare_requests(requests: Sequence[ModelRequest]) -> list[ModelRequest]:
     return unique
 
 
+def _done(store: DirectoryStore, key: TaskKey) -> bool:
+    """Whether a task is done; a result that cannot even be read is not (the job reports why)."""
+    try:
+        return store.is_done(key)
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def plan(requests: Sequence[ModelRequest], benchmarks: Sequence[str], results_dir: str | os.PathLike,
          overwrite: bool = False) -> tuple[list[tuple[ModelRequest, list[str]]], list[TaskOutcome]]:
     """Split a sweep into jobs still to run (model, pending benchmarks) and the tasks already done (verified)."""
@@ -144,11 +152,7 @@ def plan(requests: Sequence[ModelRequest], benchmarks: Sequence[str], results_di
         pending = []
         for bench in benchmarks:
             key = req.key(bench)
-            try:
-                done = not overwrite and store.is_done(key)
-            except Exception:  # noqa: BLE001 - unreadable: the job reports it
-                done = False
-            if done:
+            if not overwrite and _done(store, key):
                 skipped.append(TaskOutcome(req, bench, status="skipped", file=store.location(key),
                                            summary=store.summary(key)))
             else:
@@ -237,7 +241,7 @@ def run_sweep(requests: Sequence[ModelRequest], benchmarks: Sequence[str], resul
                 time.sleep(poll_s)
                 rerun: dict[ModelRequest, list[str]] = {}
                 for key, o in list(waiting.items()):
-                    if store.is_done(key):
+                    if _done(store, key):
                         record(TaskOutcome(o.request, o.benchmark, status="skipped", file=store.location(key),
                                            summary=store.summary(key), note="computed by another run"))
                     elif store.claim_is_stale(key):
@@ -311,7 +315,7 @@ def _run_dask(client: Any, jobs: list[tuple[ModelRequest, list[str]]], results_d
             store = DirectoryStore(results_dir)
             for bench in pending:
                 key = req.key(bench)
-                if store.is_done(key):  # finished before the worker died
+                if _done(store, key):  # finished before the worker died
                     record(TaskOutcome(req, bench, status="done", file=store.location(key),
                                        summary=store.summary(key)))
                     continue
