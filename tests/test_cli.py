@@ -494,3 +494,13 @@ def test_json_stdout_holds_only_json_lines(tiny_models, probes, tmp_path, monkey
     captured = capsys.readouterr()
     assert [json.loads(x)["status"] for x in captured.out.splitlines()] == ["done"]
     assert "converting" in captured.err
+
+
+def test_batch_size_is_recorded_with_each_result(tiny_models, probes, tmp_path, capsys):
+    # D15: the batch size changes activations slightly: the record says which one produced the scores
+    for extra, expected in (([], 8), (["--batch-size", "3"], 3)):
+        out = tmp_path / f"r{expected}"
+        assert main(["score", str(tiny_models[0]), "-b", probes[0], "--device", "cpu", "--out", str(out), *extra]) == 0
+        record = json.loads(next(p for p in out.glob("*.json")).read_text())
+        assert record["provenance"]["batch_size"] == expected and record["batch_size"] == (extra and 3 or None)
+    capsys.readouterr()

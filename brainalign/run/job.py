@@ -325,8 +325,9 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str] | Mapping[str
                 try:
                     where = store.put(key, result, scores, overwrite=overwrite,
                                       record={"elapsed_s": round(elapsed, 3), "model_load_s": round(load_seconds, 3),
-                                              "device": str(model.device), "dtype": str(model.dtype),
-                                              "batch_size": batch_size, "model": identity})
+                                                      "device": str(model.device), "dtype": str(model.dtype),
+                                              "batch_size": batch_size, "model": identity,
+                                              "provenance": dict(result.provenance)})
                 except FileExistsError:
                     if not store.is_done(key):
                         raise

@@ -32,7 +32,7 @@ Layout of a results directory ``DIR``::
   written: short name, Hugging Face id or local folder; its revision; the ``untrained`` flag and seed), and the
   benchmark's registered name; a local folder is identified by the hash of its weights, not its path, so a moved or
   copied folder is the same task. The ``model`` column of the scores is :attr:`ModelRequest.name`, which carries what
-  distinguishes tasks (``owner/name@<revision>``, ``<folder>@<weights hash>``, ``+untrained``). The file stem is a
+  distinguishes tasks (``owner/name@<revision>``, ``<folder>@<weights hash>``, ``-untrained``). The file stem is a
   readable slug of that name plus 8 hex digits of the SHA-1 of the exact key, so distinct keys never share a file.
 """
 
@@ -111,26 +111,23 @@ class ModelRequest:
     @property
     def label(self) -> str:
         """The model as requested, for messages: ``model[@revision][+untrained[-seedK]]``."""
-        return self.model + self._suffix(self.revision)
+        return self.model + (f"@{self.revision}" if self.revision else "") + self._control("+")
 
     @property
     def name(self) -> str:
         """The ``model`` column of this request's scores, unique per task key.
 
         ``<short name>`` (catalog), ``owner/name`` or ``owner/name@<revision>`` (hub; a commit hash shortened to 10 hex
-        digits), ``<folder name>@<first 10 hex digits of the weights hash>`` (local folder); ``+untrained`` (and
-        ``-seedK``) for the random-init control.
+        digits), ``<folder name>@<first 10 hex digits of the weights hash>`` (local folder); ``-untrained`` (and
+        ``-seedK``) for the random-init control, as :func:`brainalign.models.load_model` names it.
         """
         if self.weights:
             base = self.model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or "model"
-            return base + "@" + _short(self.weights) + self._suffix("")
-        return self.model + self._suffix(_short(self.revision) if self.revision else "")
+            return f"{base}@{_short(self.weights)}{self._control('-')}"
+        return self.model + (f"@{_short(self.revision)}" if self.revision else "") + self._control("-")
 
-    def _suffix(self, revision: str) -> str:
-        out = f"@{revision}" if revision else ""
-        if self.untrained:
-            out += "+untrained" + (f"-seed{self.seed}" if self.seed else "")
-        return out
+    def _control(self, sep: str) -> str:
+        return f"{sep}untrained" + (f"-seed{self.seed}" if self.seed else "") if self.untrained else ""
 
     def key(self, benchmark: str) -> TaskKey:
         """The task of this model on ``benchmark``."""
@@ -188,10 +185,12 @@ class TaskKey:
         """File stem: readable slug of the scores name plus a hash of the exact key."""
         digest = hashlib.sha1(self.identity_json.encode()).hexdigest()[:8]
         r = self.request
-        name = r.name
-        if not r.weights and r.model.startswith(("/", ".", "~")):  # a path not identified: its last component
-            model = r.model.replace("\\", "/").rstrip("/")
-            name = model.rsplit("/", 1)[-1] + name[len(r.model):]
+        if r.weights:
+            name = r.name
+        else:  # the label (as in results directories of earlier versions); of a path, its last component
+            name = r.label
+            if r.model.startswith(("/", ".", "~")):
+                name = r.model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] + name[len(r.model):]
         slug = _UNSAFE.sub("_", name).strip("._") or "model"
         bench = _UNSAFE.sub("_", self.benchmark).strip("._") or "benchmark"
         return f"{slug[:80]}--{bench[:40]}-{digest}"

@@ -9,7 +9,7 @@ Columns (:data:`SCORE_COLUMNS`):
 ============================  ==========================================================================================
 ``model``                     model name: a catalog short name (``"flan-t5-xl"``), a HF id (``"owner/name"``, with
                               ``@<revision>`` when pinned), ``<folder>@<weights hash>`` for a local folder,
-                              ``+untrained`` for a random-init control (:attr:`brainalign.scores.ModelRequest.name`)
+                              ``-untrained`` for a random-init control (:attr:`brainalign.scores.ModelRequest.name`)
 ``family``                    model family (``"T5"``, ``"LLaMA"``, ``"GPT-2"``, ...)
 ``pair``                      name of the vanilla partner (a vanilla model is its own pair)
 ``instruction_tuned``         bool

@@ -148,15 +148,19 @@ def test_random_faults_always_end_in_the_undisturbed_table(setup):
         for p in procs:
             stdout, stderr = p.communicate(timeout=600)
             assert p.returncode == 0, f"round {round_no}: final sweep failed:\n{stderr[-3000:]}"
-            for line in stdout.splitlines():
-                counts[f"final tasks {json.loads(line)['status']}"] += 1
-            counts["final notes (damaged results set aside)"] += stderr.count("NOTE")
+            for line in map(json.loads, stdout.splitlines()):
+                counts[f"final tasks {line['status']}"] += 1
+                note = line.get("note", "")
+                if "damaged" in note:
+                    counts["final tasks recomputed after their result was found damaged"] += 1
+                elif "another run" in note:
+                    counts["final tasks left to, and finished by, the other sweep"] += 1
         table = read_results(out)
         pd.testing.assert_frame_equal(comparable(table), comparable(reference), check_exact=True,
                                       obj=f"round {round_no}")
         assert not list((out / "_claims").glob("*.json")) if (out / "_claims").exists() else True
         assert not [p for p in out.glob(".tmp-*") if p.is_file()], f"round {round_no}: temporary files left"
-        counts["damaged result folders in _damaged/"] += len(list((out / "_damaged").glob("*"))) \
+        counts["damaged results set aside in _damaged/ (all runs)"] += len(list((out / "_damaged").glob("*"))) \
             if (out / "_damaged").exists() else 0
         counts["rounds equal to the undisturbed run"] += 1
     summary = {"rounds": ROUNDS, "seed": SEED, **dict(sorted(counts.items()))}

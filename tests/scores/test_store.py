@@ -255,3 +255,17 @@ def test_claims_of_dead_or_silent_owners_are_stale(tmp_path):
     old = path.stat().st_mtime - 120
     os.utime(path, (old, old))
     assert store.claim_is_stale(key) and store.claim(key) is not None  # no heartbeat for 2 minutes: stale
+
+
+def test_results_of_earlier_versions_stay_done(tmp_path):
+    # a directory written before records held hashes: its files are checked by content, not recomputed
+    import json as _json
+
+    for request, name in ((ModelRequest("gpt2-small"), "gpt2-small"),
+                          (ModelRequest("gpt2-small", untrained=True), "gpt2-small-untrained")):
+        key = request.key("BenchA")
+        assert request.name == name
+        path = result_path(tmp_path, key)
+        _bench_rows(name).to_csv(path, index=False)
+        path.with_suffix(".json").write_text(_json.dumps({"status": "done", "task": key.as_dict(), "rows": 3}))
+        assert is_done(tmp_path, key), name
