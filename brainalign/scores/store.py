@@ -321,8 +321,9 @@ def verify_result(results_dir: str | os.PathLike, key: TaskKey) -> Verdict:
         raise ResultFileError(f"cannot read the result file {path} ({exc.strerror or exc}): make it readable by "
                               f"this user, or move it out of the results directory") from exc
     record = _read_json(record_path(results_dir, key))
-    if record is not None and record.get("task", {}).get("benchmark", key.benchmark) != key.benchmark:
-        record = None
+    task = record.get("task") if record is not None else None
+    if record is not None and (not isinstance(task, dict) or task.get("benchmark", key.benchmark) != key.benchmark):
+        record = None  # not this task's record: check the file by its content
     problem = check_bytes(data, record, benchmark=key.benchmark, name=key.request.name)
     if problem:
         return Verdict("damaged", f"{path.name}: {problem}", record)
