@@ -7,7 +7,7 @@ chapter runs the same job loop with a :class:`MemoryStore`, which keeps the resu
 Layout of a results directory ``DIR``::
 
     DIR/
-      <name>--<benchmark>-<hash8>.csv      scores of one task (scores format, one row per layer)
+      <name>--<benchmark>-<hash8>.csv      scores of one task (scores format, one row per layer), sealed by its sha256
       <name>--<benchmark>-<hash8>.json     the task's record: key, row count, sha256 of the .csv, best layer, time...
       _errors/<same stem>.json             last failure of a task that is not done (full message and traceback)
       _claims/<same stem>.json             a task being computed right now, and by whom (brainalign.scores.claims)
@@ -17,12 +17,14 @@ Layout of a results directory ``DIR``::
   fsync'ed, then linked to its final name, which fails if another run wrote the task meanwhile. A process killed at any
   moment leaves either no result file or a complete one; stray temporary files are ignored by every reader and
   removed by the next run (:func:`brainalign.atomic.remove_stale_temporaries`).
-* **Verified.** The record, written right after the scores file, holds the file's row count and sha256. A task is
-  done only when its file verifies (:func:`verify_result`): against its record, or, without a readable record (a run
-  killed between the two writes, or a directory of an older version), by its content (one model, the task's
-  benchmark, one best layer, every layer present); the record is then rewritten. A file that fails is reported,
-  moved to ``_damaged/`` (never deleted) and computed again. Readers raise :class:`ResultFileError`, naming the file
-  and the fix, instead of reading a damaged file.
+* **Verified.** A scores file carries its own checksum: a first comment line, the CSV, and a last comment line with
+  the sha256 of everything above it (:func:`seal`; comment lines are part of the scores format). The record, written
+  right after it, repeats its row count and sha256. A task is done only when its file verifies
+  (:func:`verify_result`): against its seal (a file of an earlier version, without one: against its record, or by
+  its content: one model, the task's benchmark and name, one best layer, every layer present), and a missing or
+  stale record is then rewritten (a run killed between the two writes). A file that fails is reported, moved to
+  ``_damaged/`` (never deleted) and computed again. Readers raise :class:`ResultFileError`, naming the file and the
+  fix, instead of reading a damaged file.
 * **Append-only per task.** A done task is skipped by later runs; rerunning it needs an explicit ``overwrite=True``
   (``brainalign score --force``).
 * **Shared.** Several runs may write one directory at once (two sweeps, a Dask cluster, a resumed run beside a
@@ -67,6 +69,9 @@ RECORD_FORMAT = 2
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 #: File names of the store's scores files (what the readers read; anything else in the directory is ignored).
 RESULT_FILE = re.compile(r"^(?!\.).+--.+-[0-9a-f]{8}\.csv$")
+#: First line of a scores file written by the store (files of earlier versions have none).
+SEAL_HEADER = "# brainalign scores of one task; the last line is the sha256 of all lines before it\n"
+_SEAL_LINE = re.compile(rb"^# sha256 ([0-9a-f]{64})$")
 _LONG_HEX = re.compile(r"^[0-9a-f]{11,}$")
 SHORT_HASH = 10
 _FIX = ("rerun the brainalign score/sweep command that wrote it (a damaged result is moved to {damaged} and "
@@ -287,14 +292,34 @@ def content_problem(scores: pd.DataFrame, *, benchmark: str | None = None, name:
     return ""
 
 
+def seal(csv_text: str) -> str:
+    """A scores file that carries its own checksum: :data:`SEAL_HEADER`, the CSV, then ``# sha256 <hex>`` of all the
+    lines before it (comment lines, which :func:`brainalign.scores.read_scores_file` skips)."""
+    body = SEAL_HEADER + csv_text
+    return body + f"# sha256 {_sha256(body.encode('utf-8'))}\n"
+
+
+def seal_problem(data: bytes) -> str | None:
+    """None for a file without a seal (written by an earlier version); "" when the seal verifies; else why not."""
+    head = data.startswith(SEAL_HEADER[:14].encode())
+    body, _, last = data.rstrip(b"\n").rpartition(b"\n")
+    m = _SEAL_LINE.match(last)
+    if m is None:
+        return ("its last line, the sha256 of the lines above, is missing (the file was cut short)" if head else None)
+    if _sha256(body + b"\n") != m.group(1).decode():
+        return "its content does not match the sha256 on its last line (the file was changed or damaged)"
+    return ""
+
+
 def check_bytes(data: bytes, record: dict[str, Any] | None, *, benchmark: str | None = None,
                 name: str | None = None) -> str:
     """Why the bytes of a scores file fail verification ("" when they pass); see :func:`verify_result`."""
-    if record is not None and record.get("sha256"):
-        if _sha256(data) != record["sha256"]:
-            return ("its sha256 differs from the one in its record (the file was changed, truncated or damaged "
-                    "after it was written)")
-        return ""
+    sealed = seal_problem(data)
+    if sealed:
+        return sealed
+    if sealed is None and record is not None and record.get("sha256") and _sha256(data) != record["sha256"]:
+        return ("its sha256 differs from the one in its record (the file was changed, truncated or damaged after it "
+                "was written)")
     try:
         scores = _parse_scores(data)
     except ScoresFormatError as exc:
@@ -327,7 +352,8 @@ def verify_result(results_dir: str | os.PathLike, key: TaskKey) -> Verdict:
     problem = check_bytes(data, record, benchmark=key.benchmark, name=key.request.name)
     if problem:
         return Verdict("damaged", f"{path.name}: {problem}", record)
-    return Verdict("done", "" if record and record.get("sha256") else "no record", record)
+    consistent = record is not None and record.get("sha256") == _sha256(data)
+    return Verdict("done", "" if consistent else "no record", record)
 
 
 def is_done(results_dir: str | os.PathLike, key: TaskKey) -> bool:
@@ -443,7 +469,7 @@ def write_result(results_dir: str | os.PathLike, key: TaskKey, scores: pd.DataFr
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists: task {key.model_label} x {key.benchmark} is already done "
                               f"(results are append-only; pass overwrite=True / --force to recompute)")
-    text = scores.to_csv(index=False)
+    text = seal(scores.to_csv(index=False, lineterminator="\n"))
     try:
         atomic_write_text(path, text, exclusive=not overwrite)
         _write_record(results_dir, key, _record(key, path, scores, text, dict(record or {})))

@@ -269,3 +269,22 @@ def test_results_of_earlier_versions_stay_done(tmp_path):
         _bench_rows(name).to_csv(path, index=False)
         path.with_suffix(".json").write_text(_json.dumps({"status": "done", "task": key.as_dict(), "rows": 3}))
         assert is_done(tmp_path, key), name
+
+
+def test_a_file_damaged_with_its_record_gone_is_still_caught(tmp_path):
+    # found by the fault injection: one flipped character in model_revision, and the record deleted in another
+    # cycle; the file's own last line (its sha256) still tells
+    from brainalign.scores.store import record_path
+
+    key = K("m1", "BenchA")
+    path = write_result(tmp_path, key, _bench_rows())
+    data = path.read_bytes()
+    pos = data.index(b"sha256:abc") + 8
+    path.write_bytes(data[:pos] + b")" + data[pos + 1:])
+    record_path(tmp_path, key).unlink()
+    assert not is_done(tmp_path, key)
+    with pytest.raises(ValueError, match=rf"{path.name}.*does not match the sha256"):
+        read_results(tmp_path)
+    # the scores file stays a plain CSV for readers that skip comment lines
+    path = write_result(tmp_path, K("m2", "BenchA"), _bench_rows("m2"))
+    assert len(pd.read_csv(path, comment="#")) == 3
