@@ -5,9 +5,10 @@
     brainalign score MODEL [--revision R] [--benchmark NAME ...|all] [--device auto|cpu|cuda] [--untrained]
                      [--out DIR] [--json]
     brainalign sweep MODELS_FILE [--benchmark ...] [--executor local|dask] [--scheduler ADDRESS] [--out DIR]
+                     [--force] [--json]
     brainalign report DIR [--out BOOKDIR]
     brainalign models
-    brainalign benchmarks
+    brainalign benchmarks [--verify]
 
 Exit status: 0 on success, 1 when a task failed (the others still ran) or on an unexpected error, 2 for bad input
 (unknown model or benchmark, unreadable models file, bad option value, a results directory that cannot be written):
