@@ -45,13 +45,30 @@ def _warn_once(cache: ActivationCache, action: str, exc: OSError) -> None:
                   f"another folder.", CacheWarning, stacklevel=3)
 
 
-def cached(cache: ActivationCache, key: str) -> xr.DataArray | None:
-    """``cache.load(key)``, or None (with a warning, once per folder) when the cache cannot be read."""
+def cached(cache: ActivationCache, key: str, expect: dict[str, Any] | None = None) -> xr.DataArray | None:
+    """``cache.load(key)``, or None (with a warning, once per folder) when the cache cannot be read.
+
+    ``expect`` are attributes the entry must carry (the identity it was asked for: model id, revision, stimuli...):
+    an entry whose attributes differ (a damaged manifest; they become the provenance of the scores) is a miss, with
+    a warning, and is deleted if the cache can be written.
+    """
     try:
-        return cache.load(key)
+        hit = cache.load(key)
     except OSError as exc:
         _warn_once(cache, "read", exc)
         return None
+    wrong = {k: (hit.attrs.get(k), v) for k, v in (expect or {}).items()
+             if hit is not None and str(hit.attrs.get(k)) != str(v)}
+    if not wrong:
+        return hit
+    name, (got, want) = next(iter(wrong.items()))
+    warnings.warn(f"activation cache entry {key} in {cache.root} is damaged (its {name} is {got!r}, not {want!r}); it "
+                  f"is deleted and recomputed", RuntimeWarning, stacklevel=2)
+    try:
+        cache.delete(key)
+    except OSError as exc:
+        _warn_once(cache, "written", exc)
+    return None
 
 
 def keep(cache: ActivationCache, key: str, activations: xr.DataArray, parts: dict[str, Any]) -> bool:

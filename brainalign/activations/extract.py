@@ -161,7 +161,9 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
     if cache:
         store = ActivationCache(None if cache is True else cache)
         key = cache_key(parts)
-        hit = cached(store, key)
+        hit = cached(store, key, expect={"model_id": model.model_id, "model_revision": model.revision,
+                                         "readout": readout, "max_length": model.max_length, "stimulus_hash": s_hash,
+                                         "batch_size": batch_size})
         if hit is not None:
             return hit
     n_items = len(ids)

@@ -121,6 +121,18 @@ def conversion_problem(folder: Path, marker: dict[str, Any]) -> str:
     return ""
 
 
+def _source_problem(package: str, marker: dict[str, Any]) -> str:
+    """Why the marker's GGUF hash (the model's recorded revision) is not that of the package's GGUF file ("" if it
+    is); checked once per process while the file is unchanged."""
+    gguf = gguf_path(package)
+    sig = _signature(gguf)
+    if not _VERIFIED.get(sig):
+        if _sha256(gguf) != marker.get("gguf_sha256"):
+            return f"its marker's gguf_sha256 is not the sha256 of {gguf} (the marker is damaged)"
+        _VERIFIED[sig] = True
+    return ""
+
+
 def _stale_conversions(root: Path, name: str) -> None:
     """Remove temporary conversion folders of dead converters (``.<name>.tmp-<pid>@<host>``)."""
     me = host_tag()
@@ -183,8 +195,8 @@ def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[st
     if marker_path.exists():
         try:
             marker = json.loads(marker_path.read_text())
-            problem = conversion_problem(out, marker)
-        except (OSError, ValueError) as exc:
+            problem = conversion_problem(out, marker) or _source_problem(package, marker)
+        except (OSError, ValueError, AttributeError) as exc:
             problem = f"its marker {MARKER} cannot be read ({exc})"
         if not problem:
             return out, marker

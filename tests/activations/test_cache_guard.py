@@ -81,3 +81,20 @@ def test_batch_size_is_in_the_key_and_the_provenance(tmp_path):
     assert a.attrs["batch_size"] == 1 and b.attrs["batch_size"] == 2
     hit = extract_activations(model, PASSAGES, cache=tmp_path, progress=False, batch_size=2)
     assert hit.attrs["batch_size"] == 2 and len(list(tmp_path.glob("*.npz"))) == 2
+
+
+def test_an_entry_with_a_damaged_identity_is_recomputed(tmp_path):
+    # found by the fault injection: one flipped character in a manifest's model_id (still valid JSON) reached the
+    # provenance of the scores; an entry must carry the identity it was asked for
+    import json
+
+    model = tiny_model("gpt2")
+    a = extract_activations(model, PASSAGES, cache=tmp_path, progress=False)
+    (manifest,) = tmp_path.glob("*.json")
+    entry = json.loads(manifest.read_text())
+    entry["attrs"]["model_id"] = entry["attrs"]["model_id"] + "x"
+    manifest.write_text(json.dumps(entry))
+    with pytest.warns(RuntimeWarning, match="its model_id is"):
+        b = extract_activations(model, PASSAGES, cache=tmp_path, progress=False)
+    assert b.attrs["model_id"] == a.attrs["model_id"] == model.model_id
+    np.testing.assert_array_equal(a.values, b.values)

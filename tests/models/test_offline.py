@@ -105,3 +105,13 @@ def test_bit_flips_in_the_real_smollm2_conversion_are_caught(tmp_path, monkeypat
         model = load_model("smollm2-135m-instruct", device="cpu")
     np.testing.assert_array_equal(word_surprisal(model, words, progress=False), reference)
     shutil.rmtree(tmp_path / "models", ignore_errors=True)
+
+
+def test_a_damaged_marker_is_caught(fake_package):
+    # the marker's gguf_sha256 becomes the model's revision (and so the activation cache key): it is checked too
+    path, marker = offline.converted_dir("fake-pkg", progress=False)
+    marker["gguf_sha256"] = "0" * 64
+    (path / offline.MARKER).write_text(json.dumps(marker))
+    with pytest.warns(RuntimeWarning, match="gguf_sha256"):
+        offline.converted_dir("fake-pkg", progress=False)
+    assert fake_package["n"] == 2
