@@ -5,22 +5,26 @@
     brainalign score MODEL [--revision R] [--benchmark NAME ...|all] [--device auto|cpu|cuda] [--untrained]
                      [--out DIR] [--json]
     brainalign sweep MODELS_FILE [--benchmark ...] [--executor local|dask] [--scheduler ADDRESS] [--out DIR]
+                     [--force] [--json]
     brainalign reproduce [--estimate] [--models NAME ...] [--executor local|dask] [--out DIR]
     brainalign report DIR [--out BOOKDIR]
     brainalign models
-    brainalign benchmarks
+    brainalign benchmarks [--verify]
 
 Exit status: 0 on success, 1 when a task failed (the others still ran) or on an unexpected error, 2 for bad input
-(unknown model or benchmark, unreadable models file, bad option). Messages go to stderr without a traceback
-(``--debug`` shows it); ``--json`` lines and tables go to stdout.
+(unknown model or benchmark, unreadable models file, bad option value, a results directory that cannot be written):
+one line on stderr saying what to do, before any model is loaded. Messages go to stderr without a traceback
+(``--debug`` shows it, for task failures too); ``--json`` lines and tables go to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -31,16 +35,16 @@ import pandas as pd
 from huggingface_hub import try_to_load_from_cache
 
 from ._version import __version__
-from .benchmarks import UnknownBenchmarkError, benchmark_class, list_benchmarks
+from .benchmarks import UnknownBenchmarkError, benchmark_class, list_benchmarks, load_benchmark
 from .benchmarks.protocols import PROTOCOLS
 from .models.catalog import model_catalog
 from .models.errors import UnknownModelError
-from .models.registry import resolve
 from .paths import get_data_home, offline
-from .run.job import one_line
+from .run.identity import RequestError, identify
+from .run.job import error_message
 from .run.models_file import ModelsFileError, read_models_file
-from .run.sweep import ProtocolMismatchError, resolve_benchmarks, run_sweep
-from .scores.store import ModelRequest
+from .run.sweep import ProtocolMismatchError, prepare_requests, resolve_benchmarks, run_sweep
+from .scores.store import ModelRequest, ResultWriteError, probe_writable
 
 DEFAULT_OUT = "brainalign-results"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -50,16 +54,50 @@ class UsageError(Exception):
     """Bad input from the user: exit status 2, message without traceback."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line (exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"brainalign: {message} (see `{self.prog} --help`)\n")
+
+
+_DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?|mps")
+DTYPES = ("auto", "float32", "bfloat16", "float16", "fp32", "bf16", "fp16")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def _device(text: str) -> str:
+    if not _DEVICE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"unknown device {text!r}; use auto, cpu, cuda or cuda:N (or mps)")
+    return text
+
+
+def _dtype(text: str) -> str:
+    if text not in DTYPES:
+        raise argparse.ArgumentTypeError(f"unknown dtype {text!r}; use auto, float32, bfloat16 or float16")
+    return text
+
+
 # --------------------------------------------------------------------------------------------------------- parser
 def _add_scoring_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--benchmark", "-b", nargs="+", action="extend", metavar="NAME",
                    help="benchmark name(s), case-insensitive, or 'all' (the paper's four: Pereira2018, Blank2014, "
                         "Wehbe2014, Futrell2018; the default); repeatable")
-    p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N [auto]")
-    p.add_argument("--dtype", default="auto",
+    p.add_argument("--device", default="auto", type=_device,
+                   help="auto (CUDA when available), cpu, cuda or cuda:N [auto]")
+    p.add_argument("--dtype", default="auto", type=_dtype,
                    help="weights dtype: auto (bf16 on CUDA, fp32 on GPUs without bf16 and on CPU; fp32 in the paper "
                         "protocol), float32, bfloat16, float16 [auto]")
-    p.add_argument("--batch-size", type=int, default=None, metavar="N",
+    p.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
                    help="passages per forward pass, for benchmarks that batch (lower it when out of GPU memory)")
     p.add_argument("--out", "-o", default=DEFAULT_OUT, metavar="DIR",
                    help=f"results directory, one scores file per model x benchmark [{DEFAULT_OUT}]")
@@ -72,13 +110,13 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``brainalign``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="brainalign",
         description="Brain- and behavioral-alignment scores of language models (Aw et al. 2024, Brain-Score "
                     "compatible). Results go to a results directory in the tidy scores format the book reads.")
     parser.add_argument("--version", action="version", version=f"brainalign {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     p = sub.add_parser("score", help="score one model on benchmarks, all layers",
@@ -103,8 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786, or the one of a "
                         "dask-jobqueue SLURMCluster); without it a loopback LocalCluster is started")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
+    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                    help="worker processes of the LocalCluster [number of GPUs, at least 1]")
+    p.add_argument("--force", action="store_true", help="recompute tasks already in the results directory")
     _add_scoring_options(p)
     p.set_defaults(func=cmd_sweep)
 
@@ -119,11 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="assumed sustained float32 TFLOP/s of one GPU, for --estimate [10]")
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="address of a running Dask scheduler")
-    p.add_argument("--workers", type=int, default=None, metavar="N", help="LocalCluster workers [number of GPUs]")
+    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                   help="LocalCluster workers [number of GPUs]")
     p.add_argument("--benchmark", "-b", nargs="+", action="extend", metavar="NAME",
                    help="benchmarks [all: the paper's four]")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=int, default=None, metavar="N")
+    p.add_argument("--device", default="auto", type=_device)
+    p.add_argument("--batch-size", type=_positive_int, default=None, metavar="N")
     p.add_argument("--out", "-o", default="brainalign-reproduction", metavar="DIR",
                    help="results directory [brainalign-reproduction]")
     p.add_argument("--json", action="store_true", help="one JSON line per task (or per model with --estimate)")
@@ -150,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("benchmarks", help="list the registered benchmarks and whether their data are present")
     p.add_argument("--data-home", default=None, help="data home to check [BRAINALIGN_DATA, else the user cache]")
+    p.add_argument("--verify", action="store_true",
+                   help="load each benchmark's data now, checking every checksum (without it, only the folders are "
+                        "looked at)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_benchmarks)
     return parser
@@ -160,18 +203,31 @@ def _err(message: str) -> None:
     print(f"brainalign: {message}", file=sys.stderr)
 
 
-def _check_model(name: str) -> None:
-    """Fail fast (exit 2) on a model that is neither a directory, a catalog name nor a Hugging Face id."""
+def _identify(request: ModelRequest, where: str = "") -> ModelRequest:
+    """The identified request (:func:`brainalign.run.identity.identify`); bad models are usage errors (exit 2)."""
     try:
-        resolve(name)
-    except UnknownModelError as exc:
-        raise UsageError(str(exc)) from None
+        return identify(request)
+    except (UnknownModelError, RequestError) as exc:
+        raise UsageError(f"{where}{exc}") from None
+    except OSError as exc:  # a model folder this user cannot read
+        raise UsageError(f"{where}cannot read the model folder {request.model} ({exc.strerror or exc}): make it "
+                         f"readable by this user") from None
 
 
-def _absolute_if_dir(model: str) -> str:
-    """Local model directories become absolute paths (Dask workers may run elsewhere, in another folder)."""
-    path = Path(model).expanduser()
-    return str(path.resolve()) if path.is_dir() else model
+def _check_options(args: argparse.Namespace) -> None:
+    """Every option value, before any model loads: the device exists, the results directory can be written."""
+    from .backend import resolve_device  # imports torch, which the run needs anyway
+
+    try:
+        resolve_device(args.device)
+    except (RuntimeError, ValueError) as exc:
+        raise UsageError(f"--device {args.device}: {exc}") from None
+    out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {args.out} is a file, not a folder: give a results directory (created if missing)")
+    problem = probe_writable(out)
+    if problem:
+        raise UsageError(problem)
 
 
 def _benchmarks(names: Sequence[str] | None) -> list[str]:
@@ -194,27 +250,31 @@ def _fmt(value: float, digits: int = 4) -> str:
     return "nan" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
-def _print_outcomes(report: Any, as_json: bool) -> None:
-    """Stdout: JSON lines (``--json``) or a small table; stderr: the counts and failures."""
+def _print_outcomes(report: Any, as_json: bool, debug: bool = False) -> None:
+    """Stdout: JSON lines (``--json``) or a small table; stderr: the counts, notes and failures (tracebacks with
+    ``--debug``)."""
     if as_json:
         for o in report.outcomes:
+            s = o.summary
+            line = {"model": o.name, "benchmark": o.benchmark, "best_layer": s.get("best_layer") if s else None,
+                    "raw": _json_float(s.get("raw")), "normalized": _json_float(s.get("normalized")),
+                    "status": o.status, "input": o.key.model_label}
             if o.status == "error":
-                line = {"model": o.key.model_label, "benchmark": o.benchmark, "best_layer": None, "raw": None,
-                        "normalized": None, "status": "error", "error": o.error}
-            else:
-                s = o.summary
-                line = {"model": s.get("model", o.model), "benchmark": o.benchmark,
-                        "best_layer": s.get("best_layer", ""), "raw": _json_float(s.get("raw")),
-                        "normalized": _json_float(s.get("normalized")), "status": o.status}
+                line["error"] = o.error
+            if o.note:
+                line["note"] = o.note
             print(json.dumps(line), flush=True)
     else:
         rows = [("model", "benchmark", "best layer", "raw", "normalized", "status")]
         for o in report.outcomes:
             s = o.summary
-            rows.append((s.get("model", o.key.model_label), o.benchmark, s.get("best_layer", "") or "-",
-                         _fmt(s.get("raw")), _fmt(s.get("normalized")),
-                         o.status if o.status != "error" else "FAILED"))
+            rows.append((o.name, o.benchmark, s.get("best_layer", "") or "-", _fmt(s.get("raw")),
+                         _fmt(s.get("normalized")), o.status if o.status != "error" else "FAILED"))
         _print_table(rows)
+    if debug:
+        for o in report.failed:
+            if o.traceback:
+                print(f"--- traceback of {o.key.model_label} x {o.benchmark}:\n{o.traceback.rstrip()}", file=sys.stderr)
     print(report.describe(), file=sys.stderr)
 
 
@@ -226,49 +286,48 @@ def _json_float(value: Any) -> float | None:
 
 
 # ------------------------------------------------------------------------------------------------------ commands
+def _run(args: argparse.Namespace, requests: list[ModelRequest], benchmarks: list[str], **kwargs: Any) -> int:
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is for the table or the --json lines only
+            report = run_sweep(requests, benchmarks, args.out, device=args.device,
+                               **{"dtype": args.dtype, "batch_size": args.batch_size, **kwargs})
+    except (RequestError, ResultWriteError, ProtocolMismatchError) as exc:
+        raise UsageError(str(exc)) from None
+    _print_outcomes(report, args.json, args.debug)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     """``brainalign score``."""
     benchmarks = _benchmarks(args.benchmark)
-    _check_model(args.model)
-    request = ModelRequest(model=_absolute_if_dir(args.model), revision=args.revision or "",
-                           untrained=args.untrained)
-    report = _sweep([request], benchmarks, args.out, executor="local", device=args.device, dtype=args.dtype,
-                    batch_size=args.batch_size, overwrite=args.force, progress=not args.json or sys.stderr.isatty(),
-                    protocol=args.protocol)
-    _print_outcomes(report, args.json)
-    return EXIT_FAILED if report.failed else EXIT_OK
+    request = _identify(ModelRequest(model=args.model, revision=args.revision or "", untrained=args.untrained))
+    _check_options(args)
+    return _run(args, [request], benchmarks, executor="local", overwrite=args.force,
+                progress=not args.json or sys.stderr.isatty(), protocol=args.protocol)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``brainalign sweep``."""
     benchmarks = _benchmarks(args.benchmark)
     try:
-        requests = read_models_file(args.models_file)
+        given = read_models_file(args.models_file)
     except (FileNotFoundError, ModelsFileError) as exc:
         raise UsageError(str(exc)) from None
-    for req in requests:
-        _check_model(req.model)
-    requests = list(dict.fromkeys(
-        ModelRequest(_absolute_if_dir(r.model), r.revision, r.untrained) for r in requests))
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    identified = [_identify(r, f"{args.models_file}: ") for r in given]
+    try:
+        requests = prepare_requests(identified)
+    except RequestError as exc:
+        raise UsageError(f"{args.models_file}: {exc}") from None
+    _check_options(args)
+    if len(requests) < len(identified):
+        print(f"sweep: {len(identified) - len(requests)} line(s) of {args.models_file} name a model already listed "
+              f"(same catalog model, or the same weights in another folder); each is scored once", file=sys.stderr)
     print(f"sweep: {len(requests)} model(s) x {len(benchmarks)} benchmark(s) -> {args.out} "
           f"(executor {args.executor}{', scheduler ' + args.scheduler if args.scheduler else ''})", file=sys.stderr)
-    report = _sweep(requests, benchmarks, args.out, executor=args.executor, scheduler=args.scheduler,
-                    n_workers=args.workers, device=args.device, dtype=args.dtype, batch_size=args.batch_size,
-                    protocol=args.protocol)
-    _print_outcomes(report, args.json)
-    return EXIT_FAILED if report.failed else EXIT_OK
-
-
-def _sweep(*args: Any, **kwargs: Any) -> Any:
-    """:func:`run_sweep`, with a results directory of another protocol reported as bad input (exit 2)."""
-    try:
-        return run_sweep(*args, **kwargs)
-    except ProtocolMismatchError as exc:
-        raise UsageError(str(exc)) from None
+    return _run(args, requests, benchmarks, executor=args.executor, scheduler=args.scheduler, n_workers=args.workers,
+                overwrite=args.force, protocol=args.protocol)
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
@@ -276,8 +335,6 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from .run.reproduce import cost_estimate, paper_models  # the cost model is only needed by this command
 
     models = args.models or paper_models()
-    for name in models:
-        _check_model(name)
     benchmarks = _benchmarks(args.benchmark)
     if args.estimate:
         try:
@@ -292,14 +349,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             print(f"\ntotal: {table['gpu_hours'].sum():.1f} GPU-hours at {args.tflops:g} float32 TFLOP/s "
                   f"(an order of magnitude; assumptions in brainalign/run/reproduce.py)", file=sys.stderr)
         return EXIT_OK
-    requests = [ModelRequest(_absolute_if_dir(m)) for m in models]
+    requests = [_identify(ModelRequest(m)) for m in models]
+    _check_options(args)
     print(f"reproduce: {len(requests)} model(s) x {len(benchmarks)} benchmark(s), paper protocol -> {args.out}",
           file=sys.stderr)
-    report = _sweep(requests, benchmarks, args.out, executor=args.executor, scheduler=args.scheduler,
-                    n_workers=args.workers, device=args.device, dtype="float32", batch_size=args.batch_size,
-                    protocol="paper")
-    _print_outcomes(report, args.json)
-    return EXIT_FAILED if report.failed else EXIT_OK
+    return _run(args, requests, benchmarks, executor=args.executor, scheduler=args.scheduler, n_workers=args.workers,
+                dtype="float32", protocol="paper")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -310,8 +365,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"`brainalign report` needs the book tools ({exc.name} is missing): "
                          f"pip install 'brainalign[book]'") from None
     try:
-        out = build_report(args.results_dir, args.out, notebooks=args.notebooks, html=not args.no_html,
-                           source=args.book_source)
+        with contextlib.redirect_stdout(sys.stderr):  # build progress is not the command's output
+            out = build_report(args.results_dir, args.out, notebooks=args.notebooks, html=not args.no_html,
+                               source=args.book_source)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
     print(f"merged scores: {out.scores_file}", file=sys.stderr)
@@ -373,17 +429,29 @@ def cmd_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def benchmark_data_status(name: str, data_home: str | os.PathLike | None = None) -> str:
-    """Whether a benchmark's data folders (``Benchmark.datasets``) are in the data home (``"present (...)"``,
-    ``"missing (...)"``)."""
+def benchmark_data_status(name: str, data_home: str | os.PathLike | None = None, verify: bool = False) -> str:
+    """Whether a benchmark's data are in the data home.
+
+    Without ``verify``, only the folders (``Benchmark.datasets``) are looked at: ``"found (...)"`` (checksums are
+    checked when the data are loaded) or ``"missing (...)"``. With ``verify``, the benchmark is built, which loads its
+    data and checks every checksum: ``"verified (...)"`` or the reason it cannot be loaded.
+    """
     home = get_data_home(data_home)
     folders = benchmark_class(name).datasets
     if not folders:
         return "unknown (the benchmark declares no datasets)"
     missing = [f for f in folders if not (home / f).is_dir() or not any((home / f).iterdir())]
-    if not missing:
-        return f"present ({', '.join(str(home / f) for f in folders)})"
-    return f"missing ({', '.join(str(home / f) for f in missing)}; downloaded on first use unless BRAINALIGN_OFFLINE)"
+    if missing:
+        return (f"missing ({', '.join(str(home / f) for f in missing)}; downloaded on first use unless "
+                f"BRAINALIGN_OFFLINE)")
+    where = ", ".join(str(home / f) for f in folders)
+    if not verify:
+        return f"found ({where}; not verified: checksums are checked on load, or now with --verify)"
+    try:
+        load_benchmark(name, **({"data_home": data_home} if data_home is not None else {}))
+    except Exception as exc:  # noqa: BLE001 - reported, the listing goes on
+        return f"not usable ({error_message(exc)})"
+    return f"verified ({where})"
 
 
 def cmd_benchmarks(args: argparse.Namespace) -> int:
@@ -391,7 +459,8 @@ def cmd_benchmarks(args: argparse.Namespace) -> int:
     records = []
     for name, description in list_benchmarks().items():
         ceiling = benchmark_class(name).published_ceiling
-        records.append({"name": name, "description": description, "data": benchmark_data_status(name, args.data_home),
+        records.append({"name": name, "description": description,
+                        "data": benchmark_data_status(name, args.data_home, args.verify),
                         "ceiling": _json_float(ceiling.value), "ceiling_source": ceiling.source,
                         "ceiling_note": ceiling.note})
     if args.json:
@@ -426,7 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI reports, it does not dump tracebacks on users
         if args.debug:
             raise
-        _err(f"{one_line(exc)} (rerun with --debug for the traceback)")
+        _err(f"{error_message(exc)} (rerun with --debug for the traceback)")
         return EXIT_FAILED
 
 

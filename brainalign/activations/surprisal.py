@@ -96,11 +96,15 @@ def word_surprisal(model: Any, words: Sequence[str], *, progress: bool = True, m
     Raises
     ------
     ValueError
-        Empty corpus, non-string or blank words, bad ``t5_method`` or ``stride``.
+        Empty corpus, non-string or blank words, bad ``t5_method`` or ``stride`` (not a positive int), or (T5
+        ``"paper"``) a word with more tokens than the context holds.
     """
     words = _check_words(words)
     if t5_method not in T5_METHODS:
         raise ValueError(f"unknown t5_method {t5_method!r}; choose one of {T5_METHODS}")
+    if stride is not None and (isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1):
+        raise ValueError(f"stride must be a positive number of tokens (or None for the default, 3/4 of the "
+                         f"context), got {stride!r}")
     if context not in SURPRISAL_CONTEXTS:
         raise ValueError(f"unknown context {context!r}; choose one of {SURPRISAL_CONTEXTS}")
     if context == "literal" or (model.is_encoder_decoder and t5_method == "paper"):
@@ -224,6 +228,13 @@ def _t5_word_tokens(model: Any, words: list[str], L: int, *, progress: bool, bat
     out = np.full(n, np.nan)
     budget = L - 1  # room for </s>
     jobs = [i for i in range(n) if last[i] >= 0]
+    too_long = [i for i in jobs if last[i] - first[i] + 1 > budget]
+    if too_long:
+        i = too_long[0]
+        raise ValueError(f"word {i} ({words[i][:40]!r}) is {last[i] - first[i] + 1} tokens long, more than the "
+                         f"{budget} tokens the context of {L} leaves for it (T5 'paper' method): its surprisal cannot be "
+                         f"computed; raise max_context (up to the model's max_length {model.max_length}) or split "
+                         f"the word ({len(too_long)} such word(s))")
     jobs.sort(key=lambda i: -min(last[i] + 1, budget))
     net = model.hf_model
     dev = model.device

@@ -225,5 +225,8 @@ class Benchmark:
 def layer_provenance(acts: xr.DataArray, data_checksum: str | Sequence[str] = "") -> dict[str, Any]:
     """Model and data identity recorded with a layer-wise result."""
     checksum = data_checksum if isinstance(data_checksum, str) else ",".join(c for c in data_checksum if c)
-    return {"model_id": acts.attrs.get("model_id", ""), "model_revision": acts.attrs.get("model_revision", ""),
-            "data_checksum": checksum}
+    out = {"model_id": acts.attrs.get("model_id", ""), "model_revision": acts.attrs.get("model_revision", ""),
+           "data_checksum": checksum}
+    if "batch_size" in acts.attrs:  # it changes the activations slightly (extract_activations)
+        out["batch_size"] = acts.attrs["batch_size"]
+    return out

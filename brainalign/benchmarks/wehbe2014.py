@@ -143,6 +143,25 @@ class Wehbe2014(Benchmark):
         self.device = device
         self.word_tr = word_tr_index(ref.word_onsets, ref.tr_times)
         self.keep = kept_trs(ref.runs, self.settings["trim"])
+        self._check_runs()
+
+    def _check_runs(self) -> None:
+        """Every fold must test on at least 2 TRs and train on at least ``inner_folds`` (the inner CV's folds)."""
+        st = self.settings
+        runs = self.subjects[0].runs
+        ids, counts = np.unique(runs, return_counts=True)
+        if len(ids) < 2:
+            raise ValueError(f"Wehbe2014 has one fold per run and needs at least 2 runs; the data have {len(ids)}")
+        kept = {int(r): int((self.keep & (runs == r)).sum()) for r in ids}
+        lengths = ", ".join(f"run {int(r)}: {int(c)} TRs, {kept[int(r)]} kept" for r, c in zip(ids, counts))
+        for r in ids:
+            train, test = self._fold(r) if kept[int(r)] else (np.array([], int), np.array([], int))
+            if len(test) < 2 or len(train) < st["inner_folds"]:
+                raise ValueError(
+                    f"Wehbe2014: the runs are too short for trim={st['trim']}, skip={st['skip']} and "
+                    f"inner_folds={st['inner_folds']} ({lengths}): the fold of run {int(r)} tests on {len(test)} TRs "
+                    f"(at least 2 needed) and trains on {len(train)} (at least inner_folds={st['inner_folds']}). Use "
+                    f"smaller trim, skip or inner_folds, or longer runs")
 
     @property
     def stimuli(self) -> Stimuli:
@@ -163,16 +182,16 @@ class Wehbe2014(Benchmark):
 
     def folds(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(train, test) TR positions: one fold per run, over kept TRs, minus ``skip`` training TRs at the borders."""
+        return [self._fold(r) for r in np.unique(self.subjects[0].runs)]
+
+    def _fold(self, run: Any) -> tuple[np.ndarray, np.ndarray]:
         ref = self.subjects[0]
         kept = np.flatnonzero(self.keep)
         skip = self.settings["skip"]
-        out = []
-        for r in np.unique(ref.runs):
-            test_pos = np.flatnonzero(ref.runs[kept] == r)
-            lo, hi = test_pos.min(), test_pos.max()
-            train_pos = np.setdiff1d(np.arange(len(kept)), np.arange(max(lo - skip, 0), min(hi + skip + 1, len(kept))))
-            out.append((kept[train_pos], kept[test_pos]))
-        return out
+        test_pos = np.flatnonzero(ref.runs[kept] == run)
+        lo, hi = test_pos.min(), test_pos.max()
+        train_pos = np.setdiff1d(np.arange(len(kept)), np.arange(max(lo - skip, 0), min(hi + skip + 1, len(kept))))
+        return kept[train_pos], kept[test_pos]
 
     def layer_subject_scores(self, word_feats: np.ndarray) -> dict[int, float]:
         """Mean r over language voxels per subject, for one layer's per-word features [n_words, d]."""

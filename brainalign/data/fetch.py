@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pooch
 
-from ..paths import get_data_home, offline
+from ..paths import ENV_OFFLINE, get_data_home, offline
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -94,10 +94,16 @@ def fetch_file(
         if expected is not None:
             actual = file_hash(path, expected[0])
             if actual != expected[1]:
-                raise ChecksumError(
-                    f"{path} has {expected[0]} {actual}, expected {expected[1]}. The file is corrupt or from another "
-                    f"release; delete it to download it again."
-                )
+                if urls and not offline():
+                    fix = f"delete it to download it again (from {urls[0]})"
+                elif urls:
+                    fix = (f"delete it and download it again with network access ({ENV_OFFLINE} is set, so not "
+                           f"now; it comes from {urls[0]})")
+                else:
+                    fix = ("it has no public URL, so it cannot be downloaded again: replace it with a good copy from "
+                           "where it came from (the mirror it was copied from; see the folder's SOURCE.md if any)")
+                raise ChecksumError(f"{path} has {expected[0]} {actual}, expected {expected[1]}. The file is corrupt "
+                                    f"or from another release; {fix}.")
         return path
     where = f"{path} (data home {home}; set it with data_home=..., or the BRAINALIGN_DATA environment variable)"
     if offline():

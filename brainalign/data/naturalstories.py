@@ -34,7 +34,7 @@ import pandas as pd
 import xarray as xr
 
 from .._docs import fill_doc
-from .fetch import DataNotFoundError, fetch_file
+from .fetch import ChecksumError, DataNotFoundError, fetch_file
 
 DATASET = "naturalstories"
 TARGETS_FILE = "futrell2018_brainscore_targets.tsv"
@@ -103,6 +103,13 @@ def load_targets(*, data_home: str | os.PathLike | None = None, source: str = "a
             return _check(loader(data_home, progress))
         except DataNotFoundError as exc:
             errors.append(f"{name}: {exc}")
+        except ChecksumError as exc:  # never fall back silently past a damaged file: the next source differs
+            names = list(sources)
+            later = names[names.index(name) + 1:]
+            if not later:
+                raise
+            raise ChecksumError(f"{exc} (Deleting it instead makes load_targets use the next source, "
+                                f"{' or '.join(later)}, whose table may differ slightly.)") from exc
     raise DataNotFoundError("no source of the Futrell2018 reading times is available:\n  " + "\n  ".join(errors))
 
 

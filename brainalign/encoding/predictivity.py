@@ -14,6 +14,7 @@ least-squares cutoff of its era (:func:`brainalign.encoding.solver.lstsq_hat_flo
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -225,6 +226,145 @@ def _as_tensor(a: Any, device: torch.device, name: str) -> torch.Tensor:
     return t
 
 
+def _shape(a: Any) -> tuple[int, ...]:
+    """Shape of an array-like without converting it."""
+    a = a.G if isinstance(a, GramMatrix) else getattr(a, "values", a)
+    return tuple(int(x) for x in (a.shape if hasattr(a, "shape") else np.shape(a)))
+
+
+def _itemsize(a: Any) -> int:
+    dtype = getattr(getattr(a, "values", a), "dtype", None)
+    return int(getattr(dtype, "itemsize", 8) or 8)
+
+
+def check_splits(splits: Sequence[Split], n_stimuli: int) -> list[Split]:
+    """Splits as int64 position arrays, checked: positions in ``[0, n_stimuli)``, train and test disjoint, at least 2
+    training and 2 test stimuli (a Pearson r of one point is undefined); a :class:`RuntimeWarning` for test splits of
+    2 stimuli (every r is ±1).
+
+    Raises
+    ------
+    ValueError
+        Naming the split and what is wrong with it.
+    """
+    out, pairs = [], []
+    if len(splits) == 0:
+        raise ValueError("no splits: give at least one (train, test) pair, or n_splits >= 1")
+    for s, split in enumerate(splits):
+        try:
+            tr, te = split
+        except (TypeError, ValueError):
+            raise ValueError(f"split {s} is not a (train, test) pair of position arrays") from None
+        tr, te = np.asarray(tr), np.asarray(te)
+        for part, name in ((tr, "train"), (te, "test")):
+            if part.ndim != 1 or (part.size and part.dtype.kind not in "iu"):
+                raise ValueError(f"split {s}: the {name} positions must be a 1-d array of integers, got "
+                                 f"dtype {part.dtype} and shape {part.shape}")
+            if part.size and (part.min() < 0 or part.max() >= n_stimuli):
+                raise ValueError(f"split {s}: {name} positions must lie in [0, {n_stimuli}) (the stimuli), got "
+                                 f"{part.min()} .. {part.max()}")
+        if len(te) < 2:
+            raise ValueError(f"split {s} tests on {len(te)} stimulus; a Pearson r per neuroid needs at least 2 (3 to "
+                             f"mean something; with {n_stimuli} stimuli, use a smaller train_size, fewer splits, or "
+                             f"more stimuli)")
+        if len(te) == 2:
+            pairs.append(s)
+        if len(tr) < 2:
+            raise ValueError(f"split {s} trains on {len(tr)} stimuli; a regression with intercept needs at least 2")
+        overlap = np.intersect1d(tr, te)
+        if len(overlap):
+            raise ValueError(f"split {s}: {len(overlap)} stimuli are in both train and test (first: {overlap[:5]})")
+        out.append((tr.astype(np.int64), te.astype(np.int64)))
+    if pairs:
+        warnings.warn(f"{len(pairs)} of {len(out)} split(s) test on only 2 stimuli, where every Pearson r is +1 or -1; "
+                      f"the score is nearly meaningless (with {n_stimuli} stimuli, use a smaller train_size or more "
+                      f"stimuli)", RuntimeWarning, stacklevel=4)
+    return out
+
+
+def memory_estimate(n_stimuli: int, n_neuroids: int, feature_dims: Sequence[int], *, n_test: int,
+                    precision: str = "float64", n_alphas: int = 1) -> dict[str, int]:
+    """Bytes a cross-validated fit holds at its peak, by part (a lower bound of the real peak).
+
+    Parameters
+    ----------
+    n_stimuli, n_neuroids : int
+        Shape of the targets.
+    feature_dims : sequence of int
+        Features per layer (``n_stimuli`` for a :class:`GramMatrix`).
+    n_test : int
+        Largest test split.
+    precision : str
+        ``"mixed"`` adds a float32 copy of the targets.
+    n_alphas : int
+        Candidate alphas scored at once (ridge with per-target alphas).
+
+    Returns
+    -------
+    dict
+        ``targets`` (the float64 copy and its centred copy: 8x the size of float16 targets, 4x float32 ones),
+        ``features`` (float64 copies), ``grams`` (one ``n x n`` float64 gram per dual-form layer, twice while they
+        are stacked), ``folds`` (the held-out targets and predictions of one fold) and ``total``.
+    """
+    n_train = n_stimuli - n_test
+    targets = 2 * n_stimuli * n_neuroids * 8 + (n_stimuli * n_neuroids * 4 if precision == "mixed" else 0)
+    features = sum(n_stimuli * int(d) * 8 for d in feature_dims)
+    n_dual = sum(1 for d in feature_dims if int(d) >= n_train)
+    grams = 2 * n_dual * n_stimuli * n_stimuli * 8
+    folds = 2 * n_test * n_neuroids * 8 + max(1, n_dual) * max(1, n_alphas) * n_test * min(n_neuroids, _CHUNK) * 8
+    parts = {"targets": targets, "features": features, "grams": grams, "folds": folds}
+    return {**parts, "total": sum(parts.values())}
+
+
+def available_memory(device: Any) -> int | None:
+    """Bytes that can still be allocated on ``device``: free CUDA memory, or the system's available memory (within
+    the cgroup limit, if any); None when unknown."""
+    if getattr(device, "type", str(device)) == "cuda":
+        try:
+            return int(torch.cuda.mem_get_info(device)[0])
+        except Exception:  # noqa: BLE001 - unknown: no check
+            return None
+    out = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    out = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        limit = open("/sys/fs/cgroup/memory.max", encoding="ascii").read().strip()
+        used = int(open("/sys/fs/cgroup/memory.current", encoding="ascii").read().strip())
+        if limit != "max" and out is not None:
+            out = min(out, int(limit) - used)
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.2f} GiB"
+
+
+def _check_memory(targets: Any, layer_feats: dict[str, Any], splits: list[Split], precision: str,
+                  n_alphas: int, dev: Any) -> None:
+    """Fail fast, before any allocation, when the fit cannot fit in memory (the estimate is in the message)."""
+    n, v = (_shape(targets) + (1,))[:2]
+    dims = [_shape(X)[1] if len(_shape(X)) > 1 else 1 for X in layer_feats.values()]
+    est = memory_estimate(n, v, dims, n_test=max(len(te) for _, te in splits), precision=precision,
+                          n_alphas=n_alphas)
+    free = available_memory(dev)
+    if free is None or est["total"] <= free:
+        return
+    detail = ", ".join(f"{k} {_gib(b)}" for k, b in est.items() if k != "total" and b)
+    upcast = _itemsize(targets)
+    note = (f"; the {upcast * 8}-bit targets ({_gib(n * v * upcast)}) are upcast to float64 and centred, "
+            f"{16 // upcast}x their size" if upcast < 8 else "")
+    raise MemoryError(f"this fit needs about {_gib(est['total'])} ({detail}{note}) but only {_gib(free)} are free on "
+                      f"{dev}: score fewer layers or neuroids per call, pass fewer stimuli, or use a machine (or "
+                      f"device) with more memory")
+
+
 def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_size, random_state, groups,
                     correlation, precision, nan_policy, rcond, device, progress, alphas, alpha_per_target,
                     solver="auto", split_order="sorted") -> EncodingResult:
@@ -236,11 +376,26 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     if nan_policy not in ("drop", "raise"):
         raise ValueError(f"nan_policy must be 'drop' or 'raise', got {nan_policy!r}")
+    if splits is None and (isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)) or n_splits < 1):
+        raise ValueError(f"n_splits must be a whole number >= 1, got {n_splits!r}")
     dev = resolve_device(device)
     single = not isinstance(features, Mapping)
     layer_feats = {"": features} if single else dict(features)
     if not layer_feats:
         raise ValueError("features is an empty mapping")
+    shape = _shape(targets)
+    if len(shape) != 2:
+        raise ValueError(f"targets must be 2-d [n_stimuli, n], got shape {shape}")
+    order = split_order_positions(stimulus_ids, shape[0], split_order)
+    if splits is None:
+        if groups is not None:
+            splits = group_kfold_splits(groups, n_splits=n_splits, random_state=random_state, order=order)
+        else:
+            splits = shuffle_splits(shape[0], n_splits=n_splits, train_size=train_size, random_state=random_state,
+                                    order=order)
+    splits = check_splits(splits, shape[0])
+    _check_memory(targets, layer_feats, splits, precision, 1 if alphas is None or not alpha_per_target
+                  else len(alphas), dev)
     Y = _as_tensor(targets, dev, "targets")
     n, v_all = Y.shape
     Xs = {}
@@ -256,8 +411,14 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
         if X.shape[0] != n:
             raise ValueError(f"features{'[' + repr(name) + ']' if name else ''} has {X.shape[0]} rows but targets "
                              f"have {n}")
+        label = f"features{'[' + repr(name) + ']' if name else ''}"
         if not torch.isfinite(X).all():
-            raise ValueError(f"features{'[' + repr(name) + ']' if name else ''} contain NaN or inf")
+            bad = "are all NaN or inf" if not torch.isfinite(X).any() else "contain NaN or inf"
+            raise ValueError(f"{label} {bad}")
+        peak = float(X.abs().max()) if X.numel() else 0.0
+        if peak > 0 and 2 * math.log10(peak) + math.log10(max(X.shape[1], 1) * n) > 250:
+            raise ValueError(f"{label} reach {peak:.3g}: their products overflow float64 in the fit; rescale them "
+                             f"(e.g. z-score each feature) first")
         Xs[name] = X
     finite = torch.isfinite(Y).all(0)
     if not bool(finite.all()) and nan_policy == "raise":
@@ -268,15 +429,6 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     if not bool(finite.all()):
         Y = Y[:, finite]
     Y = Y - Y.mean(0, keepdim=True)  # a copy: the caller's array is never modified
-
-    order = split_order_positions(stimulus_ids, n, split_order)
-    if splits is None:
-        if groups is not None:
-            splits = group_kfold_splits(groups, n_splits=n_splits, random_state=random_state, order=order)
-        else:
-            splits = shuffle_splits(n, n_splits=n_splits, train_size=train_size, random_state=random_state,
-                                    order=order)
-    splits = [(np.asarray(tr, dtype=np.int64), np.asarray(te, dtype=np.int64)) for tr, te in splits]
 
     gemm_dtype = F64 if precision == "float64" else torch.float32
     Yg = Y if gemm_dtype == F64 else Y.to(gemm_dtype)
@@ -358,6 +510,7 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
     scores, split_scores = {}, {}
     for name in layers:
         scores[name], split_scores[name] = aggregate(per_split[name])
+    _warn_nan_scores(scores, per_split, Y)
     alpha_out = None if alphas is None else {name: np.asarray(chosen[name]) for name in layers}
     info = {"correlation": correlation, "precision": precision, "device": str(dev),
             "regression": "ols" if alphas is None else ("ridge-per-target" if alpha_per_target else "ridge-gcv"),
@@ -370,6 +523,20 @@ def _cross_validate(features, targets, *, stimulus_ids, splits, n_splits, train_
                               info={**info, "dual": info["dual"][""]})
     return EncodingResult(per_split=per_split, score=scores, split_scores=split_scores, splits=splits,
                           neuroid_mask=mask, alphas=alpha_out, info=info)
+
+
+def _warn_nan_scores(scores: dict[str, float], per_split: dict[str, np.ndarray], Y: torch.Tensor) -> None:
+    """A :class:`RuntimeWarning` naming the layers whose score is NaN and the likely reason."""
+    nan = [name for name, score in scores.items() if not np.isfinite(score)]
+    if not nan:
+        return
+    constant_targets = bool((Y.std(0) == 0).all())
+    why = ("every neuroid is constant" if constant_targets else
+           "every prediction was constant (constant features?) or every test split had constant targets")
+    which = "the features" if nan == [""] else f"layer(s) {', '.join(map(repr, nan[:5]))}" + (
+        f" and {len(nan) - 5} more" if len(nan) > 5 else "")
+    warnings.warn(f"{which} scored NaN in every split: {why}, so no Pearson r is defined", RuntimeWarning,
+                  stacklevel=4)
 
 
 def _predict_and_correlate(facs: dict[str, Factorization], hats: dict[str, torch.Tensor],

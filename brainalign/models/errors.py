@@ -16,3 +16,7 @@ class UnknownModelError(ModelLoadError, KeyError):
 
 class NoHiddenStatesError(ModelLoadError):
     """The loaded network exposes no transformer blocks whose outputs could be read out."""
+
+
+class NotAModelFolderError(UnknownModelError):
+    """A directory given as a model that holds no model (no ``config.json``)."""

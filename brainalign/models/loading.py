@@ -75,12 +75,12 @@ def load_model(name_or_id: str | os.PathLike, revision: str | None = None, *, un
         if revision is not None:
             raise ModelLoadError(f"revision={revision!r} was given for the local directory {spec.model_id}; revisions "
                                  f"apply to hub models only.")
-        source, rev_arg, model_id, resolved, info = spec.model_id, None, spec.model_id, _folder_hash(
+        source, rev_arg, model_id, resolved, info = spec.model_id, None, spec.model_id, folder_hash(
             Path(spec.model_id)), {}
     elif spec.info.get("delta_base"):  # delta weights are not a model: load the applied target or say how to build it
         source = str(applied_model_dir(spec.name if spec.source == "catalog" else _catalog_name(spec), spec.model_id,
                                        spec.info["delta_base"]))
-        rev_arg, model_id, resolved, info = None, spec.model_id, _folder_hash(Path(source)), dict(spec.info)
+        rev_arg, model_id, resolved, info = None, spec.model_id, folder_hash(Path(source)), dict(spec.info)
         info["delta_applied_to"] = spec.info["delta_base"]
     else:
         source, rev_arg, model_id, resolved, info = spec.model_id, revision, spec.model_id, "", dict(spec.info)
@@ -175,27 +175,48 @@ def explain_load_error(exc: BaseException, model_id: str, revision: str | None =
         return (f"{model_id}{rev} has no usable weights or tokenizer files (expected config.json, *.safetensors or "
                 f"pytorch_model.bin, and tokenizer files); if it is a local folder, write it with save_pretrained() "
                 f"of both the model and its tokenizer.")
+    if any(type(e).__name__ == "SafetensorError" for e in chain) or "header too large" in text \
+            or "incomplete metadata" in text or "deserializing header" in text:
+        where = model_id if os.path.isdir(model_id) else f"the files of {model_id}"
+        return (f"the weights in {where} cannot be read ({exc}): a .safetensors file is truncated or damaged. "
+                f"Write the folder again with save_pretrained(), or, for a download, delete it from the Hugging Face "
+                f"cache (`hf cache delete`) and download it again.")
     if isinstance(exc, (ValueError, KeyError)) and ("unrecognized" in text or "model type" in text):
         return (f"{model_id}: transformers does not know this architecture ({exc}). brainalign loads causal LMs and "
                 f"T5-style encoder-decoders that transformers supports; upgrade transformers or pick another model.")
     return None
 
 
-def _folder_hash(path: Path) -> str:
-    """Identity of a local model folder: sha256 of its files (names, sizes, mtimes for folders over 2 GiB)."""
+_FOLDER_HASHES: dict[tuple[Any, ...], str] = {}
+
+
+def folder_hash(path: str | os.PathLike) -> str:
+    """Identity of a local model folder: the sha256 of its weight, config and tokenizer files (their names and bytes;
+    names, sizes and mtimes for folders over 2 GiB), as ``"sha256:<hex>"`` (``"files-sha256:<hex>"``).
+
+    The same files give the same hash wherever the folder is, so a moved or copied folder keeps its identity (a copy
+    of a folder over 2 GiB keeps it only if the copy keeps the mtimes, as ``cp -a`` and ``rsync -a`` do). Results are
+    remembered in this process until a file changes (size, mtime or ctime).
+    """
+    path = Path(path)
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _WEIGHT_SUFFIXES)
-    total = sum(p.stat().st_size for p in files)
+    stats = [(str(p.relative_to(path)), p.stat()) for p in files]
+    signature = (str(path.resolve()), *((n, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) for n, st in stats))
+    if signature in _FOLDER_HASHES:
+        return _FOLDER_HASHES[signature]
+    total = sum(st.st_size for _, st in stats)
     h = hashlib.sha256()
-    for p in files:
-        h.update(str(p.relative_to(path)).encode())
+    for (name, st), p in zip(stats, files):
+        h.update(name.encode())
         if total <= _CONTENT_HASH_LIMIT:
             with open(p, "rb") as f:
                 for block in iter(lambda: f.read(1 << 20), b""):
                     h.update(block)
         else:
-            st = p.stat()
             h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
-    return ("sha256:" if total <= _CONTENT_HASH_LIMIT else "files-sha256:") + h.hexdigest()
+    out = ("sha256:" if total <= _CONTENT_HASH_LIMIT else "files-sha256:") + h.hexdigest()
+    _FOLDER_HASHES[signature] = out
+    return out
 
 
 def _catalog_name(spec: ModelSpec) -> str:

@@ -13,7 +13,9 @@ laptop CPU), so :func:`converted_dir` does it once and saves the dequantized flo
 into the model cache (:func:`brainalign.paths.model_cache_dir`: ``$BRAINALIGN_MODEL_CACHE`` or
 ``<user cache>/models``). Later loads read the
 safetensors (about a second). The conversion is written to a temporary folder and renamed into place with a marker file
-(``brainalign-conversion.json``, holding the GGUF sha256) written last, so an interrupted conversion is never used.
+(``brainalign-conversion.json``, holding the GGUF sha256 and the size and sha256 of every converted file) written last,
+so an interrupted conversion is never used. Every load checks the files against the marker (hashing SmolLM2's 0.5 GB
+takes about half a second, once per process): a damaged conversion is redone with a warning, never loaded.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ import json
 import os
 import shutil
 import time
+import warnings
 from importlib import import_module, metadata
 from pathlib import Path
 from typing import Any
 
 import pooch
 
-from ..paths import model_cache_dir
+from ..atomic import atomic_write_text, file_mode, host_tag, pid_alive
+from ..paths import ENV_MODEL_CACHE, model_cache_dir
 from .errors import ModelLoadError
 
 MARKER = "brainalign-conversion.json"
@@ -78,8 +82,90 @@ def _sha256(path: Path) -> str:
     return pooch.file_hash(str(path), alg="sha256")
 
 
+_VERIFIED: dict[tuple[Any, ...], bool] = {}
+
+
+def _signature(path: Path) -> tuple[Any, ...]:
+    st = path.stat()
+    return str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def conversion_files(folder: Path) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file of a conversion folder but the marker (what the marker records)."""
+    return {p.name: {"size": p.stat().st_size, "sha256": _sha256(p)}
+            for p in sorted(folder.iterdir()) if p.is_file() and p.name != MARKER}
+
+
+def conversion_problem(folder: Path, marker: dict[str, Any]) -> str:
+    """Why a converted model does not match its marker ("" when every file has its recorded size and sha256).
+
+    A marker without file hashes (written before they were recorded) does not verify. Files checked once in this
+    process are not hashed again until they change (size, mtime or ctime).
+    """
+    files = marker.get("files")
+    if not isinstance(files, dict) or not files:
+        return "its marker records no file hashes (written by an older brainalign)"
+    for name, want in files.items():
+        path = folder / name
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return f"{name} is missing"
+        if size != want.get("size"):
+            return f"{name} has {size} bytes instead of {want.get('size')} (truncated?)"
+        sig = _signature(path)
+        if not _VERIFIED.get(sig):
+            if _sha256(path) != want.get("sha256"):
+                return f"the sha256 of {name} differs from the one recorded at conversion (the file is damaged)"
+            _VERIFIED[sig] = True
+    return ""
+
+
+def _source_problem(package: str, marker: dict[str, Any]) -> str:
+    """Why the marker's GGUF hash (the model's recorded revision) is not that of the package's GGUF file ("" if it
+    is); checked once per process while the file is unchanged."""
+    gguf = gguf_path(package)
+    sig = _signature(gguf)
+    if not _VERIFIED.get(sig):
+        if _sha256(gguf) != marker.get("gguf_sha256"):
+            return f"its marker's gguf_sha256 is not the sha256 of {gguf} (the marker is damaged)"
+        _VERIFIED[sig] = True
+    return ""
+
+
+def _stale_conversions(root: Path, name: str) -> None:
+    """Remove temporary conversion folders of dead converters (``.<name>.tmp-<pid>@<host>``)."""
+    me = host_tag()
+    for tmp in root.glob(f".{name}.tmp-*"):
+        pid, _, host = tmp.name.rsplit(".tmp-", 1)[-1].partition("@")
+        try:
+            old = time.time() - tmp.stat().st_mtime > 6 * 3600
+        except OSError:
+            continue
+        if old or (host == me and pid.isdigit() and not pid_alive(int(pid))):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _convert(gguf: Path, target: Path) -> None:
+    """Dequantize a GGUF file into a ``save_pretrained`` folder (model and tokenizer, float32)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    net = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    net.hf_quantizer = None  # the GGUF weights are already dequantized to plain tensors
+    if hasattr(net.config, "quantization_config"):
+        del net.config.quantization_config
+    net.save_pretrained(target)
+    tok.save_pretrained(target)
+
+
 def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[str, Any]]:
-    """The safetensors copy of an offline GGUF model, converting it on first use.
+    """The safetensors copy of an offline GGUF model, converting it on first use, verified on every use.
+
+    The marker records the size and sha256 of every file of the conversion; a folder whose files do not match (a
+    damaged or truncated ``model.safetensors``), whose marker is unreadable or records no hashes, is converted again
+    with a warning and replaced. Temporary folders of interrupted conversions are removed.
 
     Parameters
     ----------
@@ -93,49 +179,79 @@ def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[st
     path : pathlib.Path
         Folder loadable with ``from_pretrained``.
     marker : dict
-        Contents of the marker file (``gguf_sha256``, ``gguf_file``, ``package``, ``version``, ...).
+        Contents of the marker file (``gguf_sha256``, ``gguf_file``, ``package``, ``version``, ``files``, ...).
+
+    Raises
+    ------
+    ModelLoadError
+        The package is not installed, or the conversion is damaged and cannot be redone here (the model cache is not
+        writable); the message names the folder and the fix.
     """
     info = _package_info(package)
     root = model_cache_dir()
     out = root / f"{package}-{info['version']}"
     marker_path = out / MARKER
+    problem = ""
     if marker_path.exists():
         try:
-            return out, json.loads(marker_path.read_text())
-        except (OSError, ValueError):
-            pass  # unreadable marker: convert again
-    if out.exists():  # a folder without a valid marker is a leftover of an interrupted conversion
-        shutil.rmtree(out, ignore_errors=True)
+            marker = json.loads(marker_path.read_text())
+            problem = conversion_problem(out, marker) or _source_problem(package, marker)
+        except (OSError, ValueError, AttributeError) as exc:
+            problem = f"its marker {MARKER} cannot be read ({exc})"
+        if not problem:
+            return out, marker
+        warnings.warn(f"the converted model in {out} does not verify: {problem}; converting it again",
+                      RuntimeWarning, stacklevel=2)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _stale_conversions(root, out.name)
+        return _convert_into(package, info, out, progress)
+    except OSError as exc:
+        state = f"is damaged ({problem})" if problem else "is missing"
+        raise ModelLoadError(
+            f"the converted model in {out} {state} and cannot be written now ({exc}): make the model cache writable "
+            f"or point {ENV_MODEL_CACHE} at a writable folder{'; delete ' + str(out) if problem else ''}, then load "
+            f"the model again") from exc
+
+
+def _convert_into(package: str, info: dict[str, str], out: Path, progress: bool) -> tuple[Path, dict[str, Any]]:
+    """Convert into a temporary folder, record the file hashes, then swap it in for ``out``."""
     gguf = gguf_path(package)
     if progress:
         print(f"brainalign: converting {gguf.name} to safetensors in {out} (once; 1-3 minutes on a CPU)...",
               flush=True)
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     t0 = time.perf_counter()
-    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    net = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
-    net.hf_quantizer = None  # the GGUF weights are already dequantized to plain tensors
-    if hasattr(net.config, "quantization_config"):
-        del net.config.quantization_config
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".{out.name}.tmp-{os.getpid()}"
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}@{host_tag()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    net.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    marker = {"package": package, "version": info["version"], "gguf_file": gguf.name,
-              "gguf_sha256": _sha256(gguf), "gguf_size": gguf.stat().st_size, "dtype": "float32",
-              "seconds": round(time.perf_counter() - t0, 1)}
-    (tmp / MARKER).write_text(json.dumps(marker, indent=1))
     try:
-        os.replace(tmp, out)
-    except OSError:  # another process finished first
+        _convert(gguf, tmp)
+        mode = file_mode()
+        for p in tmp.iterdir():
+            os.chmod(p, mode)
+        marker = {"package": package, "version": info["version"], "gguf_file": gguf.name,
+                  "gguf_sha256": _sha256(gguf), "gguf_size": gguf.stat().st_size, "dtype": "float32",
+                  "seconds": round(time.perf_counter() - t0, 1), "files": conversion_files(tmp)}
+        atomic_write_text(tmp / MARKER, json.dumps(marker, indent=1))
+        aside = out.parent / f".{out.name}.old-{os.getpid()}@{host_tag()}"
+        if out.exists():  # a damaged or unverifiable conversion: swap, then remove it
+            os.replace(out, aside)
+        try:
+            os.replace(tmp, out)
+        except OSError:  # another process finished first
+            if conversion_problem(out, _read_marker(out)):
+                raise
+            marker = _read_marker(out)
+        shutil.rmtree(aside, ignore_errors=True)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if not (out / MARKER).exists():
-            raise
-        marker = json.loads((out / MARKER).read_text())
     return out, marker
+
+
+def _read_marker(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads((folder / MARKER).read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def load_offline_tokenizer(package: str) -> Any:

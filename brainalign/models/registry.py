@@ -1,8 +1,9 @@
 """Short model names -> how to get the weights (catalog row, Hugging Face id, local path or offline package).
 
-:func:`resolve` turns what a user typed into a :class:`ModelSpec`. Lookup order: an existing local directory, a short
-name of :func:`brainalign.models.catalog.model_catalog` (case-insensitive), a Hugging Face id (``owner/name``). Anything else
-raises :class:`~brainalign.models.errors.UnknownModelError` with the closest catalog names.
+:func:`resolve` turns what a user typed into a :class:`ModelSpec`. Lookup order: an existing local model directory (one
+with a ``config.json``), a short name of :func:`brainalign.models.catalog.model_catalog` (case-insensitive), a Hugging
+Face id (``owner/name``). Anything else, the empty string included, raises
+:class:`~brainalign.models.errors.UnknownModelError` with the closest catalog names.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import model_catalog
-from .errors import UnknownModelError
+from .errors import NotAModelFolderError, UnknownModelError
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ def _catalog_info(row: Any) -> dict[str, Any]:
     }
 
 
+def _looks_like_hub_id(text: str) -> bool:
+    return text.count("/") == 1 and not text.startswith((".", "/", "~")) and all(text.split("/"))
+
+
 def resolve(name_or_id: str | os.PathLike) -> ModelSpec:
     """Resolve a short name, Hugging Face id or local directory.
 
@@ -67,14 +72,26 @@ def resolve(name_or_id: str | os.PathLike) -> ModelSpec:
     Raises
     ------
     UnknownModelError
-        Not a directory, not a catalog name and not of the form ``owner/name``.
+        Empty, not a directory, not a catalog name and not of the form ``owner/name``.
+    NotAModelFolderError
+        A directory without ``config.json`` (that is not also a catalog name or a hub id).
     """
     text = os.fspath(name_or_id)
+    if not text.strip():
+        raise UnknownModelError(
+            f"empty model name {text!r} (an unset shell variable?): give a catalog short name (`brainalign models`), "
+            f"a Hugging Face id (owner/name) or a model folder; to score the current folder, write '.'")
     path = Path(text).expanduser()
-    if path.is_dir():
-        return ModelSpec(name=path.resolve().name, source="local", model_id=str(path.resolve()))
     cat = model_catalog()
     lower = {n.lower(): n for n in cat.index}
+    if path.is_dir():
+        if (path / "config.json").is_file():
+            return ModelSpec(name=path.resolve().name, source="local", model_id=str(path.resolve()))
+        if text.lower() not in lower and not _looks_like_hub_id(text):
+            raise NotAModelFolderError(
+                f"{path.resolve()} is a folder but not a model folder: it has no config.json. A model folder is "
+                f"written by model.save_pretrained(DIR) and tokenizer.save_pretrained(DIR) (for a hub checkpoint, "
+                f"pass its id owner/name instead)")
     if text.lower() in lower:
         row = cat.loc[lower[text.lower()]]
         pkg = str(row["offline_package"] or "")
@@ -84,7 +101,7 @@ def resolve(name_or_id: str | os.PathLike) -> ModelSpec:
     if text.lower() in by_id:  # a catalog model named by its HF id keeps its catalog identity (but loads from the hub)
         row = cat.loc[by_id[text.lower()]]
         return ModelSpec(name=text, source="hub", model_id=text, info=_catalog_info(row))
-    if text.count("/") == 1 and not text.startswith((".", "/", "~")) and all(text.split("/")):
+    if _looks_like_hub_id(text):
         return ModelSpec(name=text, source="hub", model_id=text)
     close = difflib.get_close_matches(text.lower(), list(lower), n=5, cutoff=0.5)
     hint = f" Did you mean: {', '.join(lower[c] for c in close)}?" if close else ""

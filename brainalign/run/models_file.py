@@ -62,13 +62,22 @@ def read_models_file(path: str | os.PathLike) -> list[ModelRequest]:
     FileNotFoundError
         No such file.
     ModelsFileError
-        A bad line (the message gives its number) or no model at all.
+        A folder or a file that is not UTF-8 text, a bad line (the message gives its number) or no model at all.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ModelsFileError(f"{str(path)!r} is a folder, not a models file: give a text file with one model per "
+                              f"line (to score one model folder, use `brainalign score {path}`)")
     if not path.is_file():
         raise FileNotFoundError(f"models file {str(path)!r} does not exist")
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is not part of a name
+    except UnicodeDecodeError as exc:
+        raise ModelsFileError(f"{path} is not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ModelsFileError(f"cannot read the models file {path} ({exc.strerror or exc})") from None
     out: list[ModelRequest] = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         try:
             req = parse_model_line(line)
         except ModelsFileError as exc:

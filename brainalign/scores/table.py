@@ -7,7 +7,9 @@ sweep``) all arrive in this form, and every notebook of the book reads only this
 Columns (:data:`SCORE_COLUMNS`):
 
 ============================  ==========================================================================================
-``model``                     short model name (``"flan-t5-xl"``, ``"smollm2-135m-instruct"``, or a HF id)
+``model``                     model name: a catalog short name (``"flan-t5-xl"``), a HF id (``"owner/name"``, with
+                              ``@<revision>`` when pinned), ``<folder>@<weights hash>`` for a local folder,
+                              ``-untrained`` for a random-init control (:attr:`brainalign.scores.ModelRequest.name`)
 ``family``                    model family (``"T5"``, ``"LLaMA"``, ``"GPT-2"``, ...)
 ``pair``                      name of the vanilla partner (a vanilla model is its own pair)
 ``instruction_tuned``         bool

@@ -149,3 +149,19 @@ def test_bad_words(bad, pattern):
 def test_bad_t5_method():
     with pytest.raises(ValueError, match="t5_method"):
         word_surprisal(tiny_model("t5"), ["a", "b"], progress=False, t5_method="magic")
+
+
+# ------------------------------------------------------------------------------------------- issue 13 (D12)
+@pytest.mark.parametrize("stride", [0, -3, 2.5, True])
+def test_stride_must_be_a_positive_int(stride):
+    # stride=0 used to mean "the default" silently
+    with pytest.raises(ValueError, match="stride must be a positive number of tokens"):
+        word_surprisal(tiny_model("gpt2"), ["a", "b"], stride=stride, progress=False)
+
+
+def test_t5_paper_word_longer_than_the_context_is_an_error():
+    # it used to come back as NaN without a word
+    model = tiny_model("t5")
+    words = ["The", "extraordinarily" * 40, "end"]
+    with pytest.raises(ValueError, match=r"word 1 .* tokens long, more than the .* context"):
+        word_surprisal(model, words, max_context=16, progress=False)

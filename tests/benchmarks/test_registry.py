@@ -65,7 +65,7 @@ def test_the_cli_lists_and_scores_the_new_benchmark(plugin_dir, shared_data, tmp
     env = {**os.environ, "BRAINALIGN_BENCHMARK_PATH": str(plugin_dir), "BRAINALIGN_DATA": str(shared_data)}
     listed = _cli("benchmarks", "--json", env=env)
     rows = {r["name"]: r for r in map(json.loads, listed.stdout.splitlines())}
-    assert rows["WordLength-probe"]["data"].startswith("present"), listed.stderr
+    assert rows["WordLength-probe"]["data"].startswith("found"), listed.stderr
     model = save_tiny_model(tmp_path / "tiny", "gpt2")
     scored = _cli("score", str(model), "-b", "WordLength-probe", "--device", "cpu", "--json",
                   "--out", str(tmp_path / "results"), env=env)

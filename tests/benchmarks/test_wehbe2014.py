@@ -78,3 +78,15 @@ def test_wehbe_ceiling_pinned_and_equal_to_table6():
     assert cls.published_ceiling.value == 0.104
     assert load_table("table6").set_index("benchmark")["ceiling"]["Wehbe2014"] == cls.published_ceiling.value
     assert "not published" in cls.published_ceiling.source
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    ({}, r"runs are too short for trim=\(20, 15\).*run 1: 40 TRs, 5 kept.*inner_folds=10"),
+    ({"trim": (2, 2), "skip": 2, "inner_folds": 200}, r"trains on \d+ \(at least inner_folds=200\)"),
+    ({"trim": (19, 20)}, r"tests on 1 TRs"),
+])
+def test_short_runs_are_explained(wehbe_home, kwargs, pattern):
+    # issue 13, D16: scikit-learn's KFold message ("Cannot have number of splits ...") without any context
+    home, _ = wehbe_home
+    with pytest.raises(ValueError, match=pattern):
+        load_benchmark("Wehbe2014", data_home=home, subjects=(1, 2), device="cpu", **kwargs)

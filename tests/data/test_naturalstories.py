@@ -30,13 +30,18 @@ def test_github_files_rebuild_the_targets(shared_data):
             np.testing.assert_allclose(local[col].to_numpy(float), built[col].to_numpy(float), err_msg=col)
 
 
-def test_corrupt_file_raises_checksum_error(tmp_path, shared_data):
-    (tmp_path / "naturalstories").mkdir()
-    dst = tmp_path / "naturalstories" / ns.TARGETS_FILE
+def _corrupt_targets(home, shared_data):
+    (home / "naturalstories").mkdir()
+    dst = home / "naturalstories" / ns.TARGETS_FILE
     shutil.copy(shared_data / "naturalstories" / ns.TARGETS_FILE, dst)
     dst.chmod(0o644)
     with open(dst, "ab") as f:
         f.write(b"x")
+    return dst
+
+
+def test_corrupt_file_raises_checksum_error(tmp_path, shared_data):
+    _corrupt_targets(tmp_path, shared_data)
     with pytest.raises(ChecksumError, match="sha1"):
         ns.load_targets(data_home=tmp_path, source="targets")
 
@@ -44,3 +49,14 @@ def test_corrupt_file_raises_checksum_error(tmp_path, shared_data):
 def test_missing_data_offline(tmp_path):
     with pytest.raises(DataNotFoundError, match="futrell2018_brainscore_targets.tsv"):
         ns.load_targets(data_home=tmp_path)
+
+
+def test_corrupt_file_without_url_gets_advice_that_works(tmp_path, shared_data):
+    # issue 13, D12: "delete it to download it again" was wrong for a file with no URL (and deleting it made the
+    # loader switch source silently); the advice now says so, and which source would be used instead
+    dst = _corrupt_targets(tmp_path, shared_data)
+    with pytest.raises(ChecksumError) as exc:
+        ns.load_targets(data_home=tmp_path)
+    message = str(exc.value)
+    assert str(dst) in message and "no public URL" in message and "download it again" not in message.split("URL")[0]
+    assert "assembly or github" in message

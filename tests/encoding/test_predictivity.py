@@ -185,3 +185,76 @@ def test_cholesky_and_eigh_solvers_agree():
     slow = linear_predictivity(X, Y, solver="eigh", device="cpu")
     assert fast.info["cholesky_folds"] == 10
     np.testing.assert_allclose(fast.per_split, slow.per_split, atol=1e-10)
+
+
+# ------------------------------------------------------------------------------ degenerate inputs (issue 13, D13)
+def _xy(n=40, p=5, v=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, p)), rng.normal(size=(n, v))
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    ({"n_splits": 0}, "n_splits must be a whole number >= 1"),
+    ({"n_splits": -2}, "n_splits must be a whole number >= 1"),
+    ({"splits": [(np.arange(10), np.arange(35, 45))]}, r"test positions must lie in \[0, 40\)"),
+    ({"splits": [(np.arange(10), np.array([-1, -2, -3]))]}, r"test positions must lie in \[0, 40\)"),
+    ({"splits": [(np.arange(10), np.arange(5, 15))]}, "in both train and test"),
+    ({"splits": [(np.arange(10), np.array([20]))]}, "tests on 1 stimulus"),
+    ({"splits": [(np.arange(10), np.array([20.0, 21.0, 22.0]))]}, "must be a 1-d array of integers"),
+    ({"splits": []}, "no splits"),
+])
+def test_bad_splits_are_explained(kwargs, pattern):
+    X, Y = _xy()
+    with pytest.raises(ValueError, match=pattern):
+        linear_predictivity(X, Y, **kwargs)
+
+
+def test_too_few_stimuli_per_test_split():
+    X, Y = _xy(n=6)
+    with pytest.raises(ValueError, match="tests on 1 stimulus"):  # 10% of 6: one stimulus, r undefined (was NaN)
+        linear_predictivity(X, Y)
+    X, Y = _xy(n=20)
+    with pytest.warns(RuntimeWarning, match="test on only 2 stimuli"):  # r is +-1
+        linear_predictivity(X, Y)
+
+
+def test_constant_inputs_warn_instead_of_silent_nan():
+    X, Y = _xy()
+    with pytest.warns(RuntimeWarning, match="constant features"):
+        res = linear_predictivity(np.ones_like(X), Y)
+    assert np.isnan(res.score)
+    with pytest.warns(RuntimeWarning, match="every neuroid is constant"):
+        linear_predictivity(X, np.ones_like(Y))
+    with pytest.warns(RuntimeWarning, match=r"layer\(s\) 'flat'"):
+        res = linear_predictivity({"flat": np.ones_like(X), "real": X}, Y)
+    assert np.isnan(res.score["flat"]) and np.isfinite(res.score["real"])
+
+
+def test_overflowing_and_all_nan_features_are_named():
+    X, Y = _xy()
+    with pytest.raises(ValueError, match=r"features reach 2e\+200.*rescale"):  # was numpy's LinAlgError
+        linear_predictivity(X * 0 + 1e200 * (np.arange(X.size).reshape(X.shape) % 3), Y)
+    with pytest.raises(ValueError, match=r"features\['b'\] are all NaN"):
+        linear_predictivity({"a": X, "b": np.full_like(X, np.nan)}, Y)
+
+
+# ------------------------------------------------------------------------------------- memory (issue 13, D14)
+def test_memory_estimate_counts_the_float64_copies():
+    from brainalign.encoding.predictivity import memory_estimate
+
+    est = memory_estimate(1000, 50_000, [768] * 13, n_test=100)
+    assert est["targets"] == 2 * 1000 * 50_000 * 8  # float16 targets: 8x their size once upcast and centred
+    assert est["features"] == 13 * 1000 * 768 * 8 and est["grams"] == 0  # 768 < 900 training stimuli: primal form
+    assert est["total"] == sum(v for k, v in est.items() if k != "total")
+    assert memory_estimate(1000, 10, [4096], n_test=100)["grams"] == 2 * 1000 * 1000 * 8
+
+
+def test_fails_fast_with_the_estimate_when_memory_is_short(monkeypatch):
+    from brainalign.encoding import predictivity
+
+    X, Y = _xy()
+    monkeypatch.setattr(predictivity, "available_memory", lambda device: 1000)
+    with pytest.raises(MemoryError, match=r"needs about .* GiB \(targets .*\) but only 0.00 GiB are free"):
+        linear_predictivity(X, Y.astype(np.float16))
+    with pytest.raises(MemoryError, match="16-bit targets .* upcast to float64 and centred, 8x their size"):
+        linear_predictivity(X, Y.astype(np.float16))

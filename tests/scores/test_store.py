@@ -120,3 +120,171 @@ def test_memory_store_keeps_results():
     assert store.summary(key)["best_layer"] == "l1"
     with pytest.raises(FileExistsError):
         store.put(key, res, res.to_scores(), overwrite=False, record={})
+
+
+# ------------------------------------------------------------------------------ integrity (issue 13: D2, D9, D10)
+def _bench_rows(model: str = "m1", bench: str = "BenchA") -> pd.DataFrame:
+    return _rows(model, bench, {"embedding": 0.2372, "layer.0": 0.1, "layer.1": 0.2426})
+
+
+def test_truncated_result_is_not_done_and_readers_name_it(tmp_path):
+    # D2: a CSV cut after its first rows parses, but it is not the result that was written
+    key = K("m1", "BenchA")
+    path = write_result(tmp_path, key, _bench_rows())
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:2]))  # header + the embedding row: the true best layer is gone
+    assert not is_done(tmp_path, key)
+    with pytest.raises(ValueError, match=rf"{path.name}.*sha256"):
+        read_results(tmp_path)
+    with pytest.raises(ValueError, match=path.name):
+        load_scores(tmp_path)
+
+
+@pytest.mark.parametrize("damage", [b"\x00\xff garbage \x89PNG", b"", b"model,benchmark,score\n"])
+def test_garbage_or_empty_result_is_not_done_and_named(tmp_path, damage):
+    key = K("m1", "BenchA")
+    path = write_result(tmp_path, key, _bench_rows())
+    path.write_bytes(damage)
+    assert not is_done(tmp_path, key)
+    with pytest.raises(ValueError, match=path.name):  # never pandas' ParserError/EmptyDataError without a file name
+        read_results(tmp_path)
+
+
+def test_result_without_record_is_checked_by_content(tmp_path):
+    # D9: killed between the scores file and its record: the file is complete, so it is done, and the record comes back
+    from brainalign.scores.store import DirectoryStore, record_path
+
+    key = K("m1", "BenchA")
+    write_result(tmp_path, key, _bench_rows())
+    record_path(tmp_path, key).unlink()
+    assert is_done(tmp_path, key)
+    assert DirectoryStore(tmp_path).prepare(key, overwrite=False) == (True, "")
+    assert read_record(tmp_path, key)["rows"] == 3 and read_record(tmp_path, key)["repaired"]
+    # ... but without a record, a file cut at a line end is caught by its content (rows vs n_layers)
+    path = result_path(tmp_path, key)
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:3]))
+    record_path(tmp_path, key).unlink()
+    assert not is_done(tmp_path, key)
+
+
+def test_damaged_result_is_moved_aside_never_deleted(tmp_path):
+    from brainalign.scores.store import DAMAGED_DIR, DirectoryStore
+
+    key = K("m1", "BenchA")
+    path = write_result(tmp_path, key, _bench_rows())
+    path.write_text(path.read_text()[:-20])
+    done, note = DirectoryStore(tmp_path).prepare(key, overwrite=False)
+    assert not done and "moved to" in note and path.name in note
+    moved = list((tmp_path / DAMAGED_DIR).glob(f"*/{path.name}"))
+    assert len(moved) == 1 and (moved[0].parent / "reason.txt").read_text().startswith(path.name)
+    assert not path.exists() and read_results(tmp_path).empty
+
+
+def test_readers_take_only_the_stores_files(tmp_path):
+    # D10: a backup copy in a sub-folder and a stray notes.csv are not part of the results
+    path = write_result(tmp_path, K("m1", "BenchA"), _bench_rows())
+    (tmp_path / "backup").mkdir()
+    import shutil
+
+    shutil.copy2(path, tmp_path / "backup" / path.name)
+    (tmp_path / "notes.csv").write_text("model,benchmark,score,is_best_layer\nx,y,1,maybe\n")
+    assert len(read_results(tmp_path)) == 3 and len(load_scores(tmp_path)) == 3
+
+
+def test_two_files_with_one_name_are_named_in_the_error(tmp_path):
+    # D1/D10: directories written before names were unique: the message names both files
+    a = write_result(tmp_path, K("/exp1/final", "BenchA"), _bench_rows("final"))
+    b = write_result(tmp_path, K("/exp2/final", "BenchA"), _bench_rows("final"))
+    with pytest.raises(ValueError, match=rf"{a.name}.*{b.name}|{b.name}.*{a.name}"):
+        read_results(tmp_path)
+
+
+def test_error_records_of_done_tasks_are_not_errors(tmp_path):
+    # D5: a failure recorded by one run for a task another run finished is not reported as an error
+    key = K("m1", "BenchA")
+    write_result(tmp_path, key, _bench_rows())
+    write_error(tmp_path, key, "FileExistsError: already done")
+    assert list(iter_errors(tmp_path)) == []
+
+
+def test_files_get_the_umask_mode(tmp_path):
+    # D11: a group-shared results directory (umask 002) gets group-readable and -writable files
+    import os
+
+    old = os.umask(0o002)
+    try:
+        path = write_result(tmp_path, K("m1", "BenchA"), _bench_rows())
+        err = write_error(tmp_path, K("m2", "BenchA"), "boom")
+    finally:
+        os.umask(old)
+    for p in (path, path.with_suffix(".json"), err):
+        assert p.stat().st_mode & 0o777 == 0o664, p
+
+
+# --------------------------------------------------------------------------------------------- claims (D5)
+def test_a_claim_excludes_others_until_released(tmp_path):
+    from brainalign.scores.store import DirectoryStore
+
+    store = DirectoryStore(tmp_path)
+    key = K("m1", "BenchA")
+    mine = store.claim(key)
+    assert mine is not None and store.claim(key) is None  # a second run (here: the same live pid) must wait
+    assert "pid" in store.claimed_by(key) and not store.claim_is_stale(key)
+    store.release(mine)
+    assert store.claim(key) is not None
+
+
+def test_claims_of_dead_or_silent_owners_are_stale(tmp_path):
+    import json as _json
+    import os
+    import subprocess
+    import sys
+
+    from brainalign.scores.store import DirectoryStore, claim_path
+
+    store = DirectoryStore(tmp_path, claim_timeout=60)
+    key = K("m1", "BenchA")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    path = claim_path(tmp_path, key)
+    path.parent.mkdir(parents=True)
+    path.write_text(_json.dumps({"host": __import__("socket").gethostname(), "pid": int(dead.stdout), "start": "1",
+                                 "token": "t"}))
+    assert store.claim_is_stale(key) and store.claim(key) is not None  # killed on this host: taken over at once
+    path.write_text(_json.dumps({"host": "elsewhere", "pid": 1, "token": "t2"}))
+    assert not store.claim_is_stale(key) and store.claim(key) is None  # another host, recent heartbeat: live
+    old = path.stat().st_mtime - 120
+    os.utime(path, (old, old))
+    assert store.claim_is_stale(key) and store.claim(key) is not None  # no heartbeat for 2 minutes: stale
+
+
+def test_results_of_earlier_versions_stay_done(tmp_path):
+    # a directory written before records held hashes: its files are checked by content, not recomputed
+    import json as _json
+
+    for request, name in ((ModelRequest("gpt2-small"), "gpt2-small"),
+                          (ModelRequest("gpt2-small", untrained=True), "gpt2-small-untrained")):
+        key = request.key("BenchA")
+        assert request.name == name
+        path = result_path(tmp_path, key)
+        _bench_rows(name).to_csv(path, index=False)
+        path.with_suffix(".json").write_text(_json.dumps({"status": "done", "task": key.as_dict(), "rows": 3}))
+        assert is_done(tmp_path, key), name
+
+
+def test_a_file_damaged_with_its_record_gone_is_still_caught(tmp_path):
+    # found by the fault injection: one flipped character in model_revision, and the record deleted in another
+    # cycle; the file's own last line (its sha256) still tells
+    from brainalign.scores.store import record_path
+
+    key = K("m1", "BenchA")
+    path = write_result(tmp_path, key, _bench_rows())
+    data = path.read_bytes()
+    pos = data.index(b"sha256:abc") + 8
+    path.write_bytes(data[:pos] + b")" + data[pos + 1:])
+    record_path(tmp_path, key).unlink()
+    assert not is_done(tmp_path, key)
+    with pytest.raises(ValueError, match=rf"{path.name}.*does not match the sha256"):
+        read_results(tmp_path)
+    # the scores file stays a plain CSV for readers that skip comment lines
+    path = write_result(tmp_path, K("m2", "BenchA"), _bench_rows("m2"))
+    assert len(pd.read_csv(path, comment="#")) == 3
