@@ -26,7 +26,7 @@ Layer names are those of :mod:`brainalign.models.language_model`. Results are ca
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from .._version import __version__
-from .cache import ActivationCache, cache_key, stimulus_hash
+from .cache import STORAGES, ActivationCache, cache_key, round_trip, stimulus_hash
 from .tokens import encode_items
 
 #: Identifies the readout in cache keys and provenance.
@@ -104,7 +104,8 @@ def validate_passages(passages: Any, item_ids: Sequence[Any] | None = None) -> t
 
 def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_ids: Sequence[Any] | None = None,
                         batch_size: int = 8, cache: bool | str | os.PathLike = True, progress: bool = True,
-                        window_stride: int | None = None, per_item: bool = False) -> xr.DataArray:
+                        window_stride: int | None = None, per_item: bool = False,
+                        storage: str = "float32") -> xr.DataArray:
     """Hidden states of every layer at the last token of each item, with context growing within each passage.
 
     Parameters
@@ -129,6 +130,9 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
     per_item : bool
         Feed every item separately with its whole context (the reference semantics; slow). Causal models only need
         it for checking; T5 always works this way.
+    storage : {"float32", "float16", "int8"}
+        How the cache stores the values (:mod:`brainalign.activations.cache`); the values returned are those a
+        cached read returns, also on the first computation.
 
     Returns
     -------
@@ -149,10 +153,12 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
     if window_stride is not None and not 0 < window_stride < model.max_length:
         raise ValueError(f"window_stride must be between 1 and max_length-1 ({model.max_length - 1}); got "
                          f"{window_stride}")
+    if storage not in STORAGES:
+        raise ValueError(f"unknown storage {storage!r}; choose one of {STORAGES}")
     s_hash = stimulus_hash(items, ids)
     readout = READOUT + ("" if window_stride is None else f"/stride{window_stride}")
     parts = {"model_id": model.model_id, "revision": model.revision, "dtype": str(model.dtype),
-             "max_length": model.max_length, "stimuli": s_hash, "readout": readout}
+             "max_length": model.max_length, "stimuli": s_hash, "readout": readout, "storage": storage}
     store = None
     if cache:
         store = ActivationCache(None if cache is True else cache)
@@ -166,15 +172,15 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
         seqs = _per_item_sequences(model, items)
     else:
         seqs = _causal_sequences(model, items, window_stride)
-    values = _run(model, seqs, n_items, batch_size, progress)
+    values = round_trip(_run(model, seqs, n_items, batch_size, progress), storage)
     da = xr.DataArray(values, dims=("layer", "item", "unit"),
                       coords={"layer": list(model.layer_names), "item": ids, "unit": np.arange(values.shape[2]),
                               "passage": ("item", passage_of_item)},
                       attrs={"model": model.name, "model_id": model.model_id, "model_revision": model.revision,
                              "readout": readout, "max_length": model.max_length, "brainalign_version": __version__,
-                             "stimulus_hash": s_hash})
+                             "stimulus_hash": s_hash, "storage": storage})
     if store is not None:
-        store.save(key, da, parts)
+        store.save(key, da, parts, storage=storage)
     return da
 
 
@@ -258,6 +264,31 @@ def _per_item_sequences(model: Any, passages: list[list[str]], row0: int = 0,
     return seqs
 
 
+def layer_hooks(model: Any, gather: Callable[[int, Any], None]) -> list[Any]:
+    """Hooks that hand every readout layer's hidden states to ``gather(layer_index, hidden)`` during a forward.
+
+    ``layer_index`` follows :attr:`LanguageModel.layer_names` (for a decoder: 0 = the input of the first block, then
+    each block's output); ``hidden`` is the tensor ``[batch, seq, hidden]``. Remove the returned handles after use.
+    """
+    blocks = model.blocks()
+
+    def unpack(h: Any) -> Any:
+        return h[0] if isinstance(h, (tuple, list)) else h
+
+    handles = []
+    if model.is_encoder_decoder:
+        stacks = list(blocks["encoder"]) + list(blocks["decoder"])
+        for k, block in enumerate(stacks):
+            handles.append(block.register_forward_hook(lambda m, a, o, k=k: gather(k, unpack(o))))
+    else:
+        dec = blocks["decoder"]
+        handles.append(dec[0].register_forward_pre_hook(
+            lambda m, a, kw: gather(0, a[0] if a else kw["hidden_states"]), with_kwargs=True))
+        for k, block in enumerate(dec):
+            handles.append(block.register_forward_hook(lambda m, a, o, k=k: gather(k + 1, unpack(o))))
+    return handles
+
+
 def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progress: bool) -> np.ndarray:
     """Forward the sequences in length-sorted batches and gather the readouts of every layer.
 
@@ -267,7 +298,6 @@ def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progr
     """
     import torch
 
-    blocks = model.blocks()
     net = model.hf_model
     hidden = int(getattr(net.config.get_text_config() if hasattr(net.config, "get_text_config") else net.config,
                          "hidden_size", 0) or getattr(net.config, "d_model", 0))
@@ -276,21 +306,9 @@ def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progr
     state: dict[str, Any] = {}
 
     def gather(layer: int, h: Any) -> None:
-        h = h[0] if isinstance(h, (tuple, list)) else h
-        vals = h[state["b"], state["p"]].float().cpu().numpy()
-        out[layer, state["rows"]] = vals
+        out[layer, state["rows"]] = h[state["b"], state["p"]].float().cpu().numpy()
 
-    handles = []
-    if model.is_encoder_decoder:
-        stacks = list(blocks["encoder"]) + list(blocks["decoder"])
-        for k, block in enumerate(stacks):
-            handles.append(block.register_forward_hook(lambda m, a, o, k=k: gather(k, o)))
-    else:
-        dec = blocks["decoder"]
-        handles.append(dec[0].register_forward_pre_hook(
-            lambda m, a, kw: gather(0, a[0] if a else kw["hidden_states"]), with_kwargs=True))
-        for k, block in enumerate(dec):
-            handles.append(block.register_forward_hook(lambda m, a, o, k=k: gather(k + 1, o)))
+    handles = layer_hooks(model, gather)
     pad_id = model.tokenizer.pad_token_id
     if pad_id is None:
         pad_id = 0

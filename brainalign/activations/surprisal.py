@@ -34,7 +34,7 @@ T5 (encoder-decoder) has no single causal next-word distribution; two methods ar
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -145,8 +145,14 @@ def _windows(n: int, budget: int, stride: int) -> list[tuple[int, int, int]]:
 
 
 def _windowed_token_surprisal(model: Any, lead: np.ndarray, body: np.ndarray, L: int, stride: int | None, *,
-                              progress: bool, chunk: int) -> np.ndarray:
-    """Surprisal (bits) of each body token given earlier tokens, shape [n_body] (NaN when nothing precedes it)."""
+                              progress: bool, chunk: int, score: bool = True,
+                              on_window: Callable[[int, int, int], None] | None = None) -> np.ndarray:
+    """Surprisal (bits) of each body token given earlier tokens, shape [n_body] (NaN when nothing precedes it).
+
+    ``on_window(begin, end, first)`` is called before each window's forward (the window holds the lead tokens, then
+    body tokens ``begin:end``; tokens ``first:end`` are scored in it): hooks on the blocks read the hidden states of
+    the same forward (:mod:`brainalign.activations.readout`). ``score=False`` skips the language-model head (all NaN).
+    """
     import torch
 
     budget = L - len(lead)
@@ -156,10 +162,15 @@ def _windowed_token_surprisal(model: Any, lead: np.ndarray, body: np.ndarray, L:
     bits = np.full(len(body), np.nan)
     net = model.hf_model
     dev = model.device
+    what = "surprisal" if score else "states"
     with torch.inference_mode():
-        for begin, end, first in tqdm(windows, desc=f"{model.name}: surprisal", unit="window", disable=not progress):
+        for begin, end, first in tqdm(windows, desc=f"{model.name}: {what}", unit="window", disable=not progress):
+            if on_window is not None:
+                on_window(begin, end, first)
             ids = torch.from_numpy(np.concatenate([lead, body[begin:end]])).long()[None].to(dev)
             hidden = _final_hidden(model, ids)  # [T, H]
+            if not score:
+                continue
             # body token q sits at input position len(lead) + q - begin and is predicted from the position before
             targets = np.arange(first, end)
             pred_pos = len(lead) + targets - begin - 1

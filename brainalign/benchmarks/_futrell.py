@@ -1,4 +1,10 @@
-"""What both Futrell2018 benchmarks share: the Natural Stories word table, the target, the ceiling."""
+"""What the Futrell2018 benchmarks share: the Natural Stories word table, the target, the ceiling, and one readout.
+
+Every benchmark here reads the corpus the same way (all 10,256 words as one text, in sliding windows of
+``max_context`` tokens; :mod:`brainalign.activations.readout`), and declares what it reads
+(:meth:`NaturalStoriesBenchmark.readout_requests`), so that the job loop computes per-word surprisal and every
+layer's states for all of them in one forward per model.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,51 @@ from typing import Any
 
 import numpy as np
 
-from ..data.naturalstories import load_subject_rts, load_targets
+from ..activations.readout import CorpusReadout, ReadoutRequest, corpus_readout
+from ..activations.tokens import align_tokens, join_items
+from ..data.naturalstories import load_gpt3_logprobs, load_subject_rts, load_targets
 from ..encoding.split_half import split_half_consistency
 from .base import Benchmark, Ceiling
 
 #: Brain-Score's Futrell2018 ceiling (split-half consistency over subjects, 10 splits, Spearman-Brown, median).
 PUBLISHED = Ceiling(0.858, "Brain-Score's Futrell2018 benchmark test (brain-score/language, "
                            "benchmarks/futrell2018/test.py); the paper's Table 10", "published with 3 digits only")
+
+
+def gpt3_surprisal(table: Any = None, *, data_home: str | os.PathLike | None = None) -> np.ndarray:
+    """Per-word surprisal (bits) of GPT-3 (davinci), from the log-probabilities shipped with the corpus.
+
+    GPT-3 read each story as one text (its words joined by single spaces; no context across stories); each token is
+    assigned to the word that holds its first non-space character (:func:`brainalign.activations.tokens.align_tokens`)
+    and a word's surprisal is the sum over its tokens, as for the models scored here.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame, optional
+        The word table (:func:`brainalign.data.naturalstories.load_targets`); loaded when omitted.
+    data_home : path-like, optional
+        Where the corpus files are.
+
+    Returns
+    -------
+    ndarray, float64, shape [10256]
+        NaN for the first word of each story (GPT-3 gives no probability for a text's first token).
+    """
+    t = load_targets(data_home=data_home) if table is None else table
+    probs = load_gpt3_logprobs(data_home=data_home)
+    out = np.full(len(t), np.nan)
+    for story, rows in t.groupby("story_id", sort=True):
+        text, spans = join_items(rows["word"].astype(str).tolist())
+        toks = probs[probs["story_id"] == story]
+        offsets = np.stack([toks["offset"].to_numpy(), toks["offset"].to_numpy() + toks["token"].str.len()], 1)
+        if len(toks) == 0 or offsets[-1, 1] != len(text):
+            raise ValueError(f"GPT-3 tokens of story {story} do not cover its text ({len(text)} characters)")
+        word = align_tokens(text, spans, offsets, np.zeros(len(toks), dtype=bool))
+        nats = -toks["logprob"].to_numpy()
+        bits = np.zeros(len(rows))
+        np.add.at(bits, word[word >= 0], nats[word >= 0] / np.log(2.0))  # NaN (a story's first token) propagates
+        out[rows.index.to_numpy()] = bits
+    return out
 
 
 def split_half_ceiling(rts: np.ndarray, *, n_splits: int = 10, random_state: int = 0) -> tuple[float, np.ndarray]:
@@ -100,6 +144,35 @@ class NaturalStoriesBenchmark(Benchmark):
         rts = load_subject_rts(data_home=self.data_home)
         ceiling, _ = split_half_ceiling(rts.values, n_splits=n_splits, random_state=random_state)
         return ceiling
+
+    #: Options of :func:`brainalign.activations.corpus_readout` a benchmark may pass (the context parameters decide
+    #: which benchmarks share a forward).
+    READOUT_OPTIONS = ("max_context", "stride", "t5_method", "batch_size", "chunk", "cache", "storage")
+
+    def readout_options(self) -> dict[str, Any]:
+        """Options of this benchmark's :func:`~brainalign.activations.corpus_readout` calls (subclasses override)."""
+        return {}
+
+    def readout_requests(self) -> list[ReadoutRequest]:
+        """What :meth:`score` will read (the job loop hands these to :func:`brainalign.activations.readout_session`)."""
+        return []
+
+    def _request(self, *, surprisal: bool, state_items: Any = None, item_ids: Any = None) -> ReadoutRequest:
+        opts = self.readout_options()
+        return ReadoutRequest(words=tuple(self.words), surprisal=surprisal,
+                              state_items=None if state_items is None else tuple(int(i) for i in state_items),
+                              item_ids=None if item_ids is None else tuple(item_ids),
+                              **{k: opts[k] for k in ("max_context", "stride", "t5_method", "storage", "cache")
+                                 if k in opts})
+
+    def read(self, model: Any, *, surprisal: bool = True, state_items: Any = None, item_ids: Any = None,
+             batch_size: int | None = None, progress: bool = True) -> CorpusReadout:
+        """:func:`~brainalign.activations.corpus_readout` of the corpus with this benchmark's options."""
+        opts = self.readout_options()
+        if batch_size is not None:
+            opts["batch_size"] = batch_size
+        return corpus_readout(model, self.words, surprisal=surprisal, state_items=state_items, item_ids=item_ids,
+                              progress=progress, **opts)
 
     def data_provenance(self) -> dict[str, Any]:
         """What identifies the human data of a result."""

@@ -3,7 +3,8 @@
 Brain-Score's ``Futrell2018-pearsonr`` (data-sources.md):
 
 - model side: per-word surprisal in bits, summed over the word's subword tokens, with the context accumulating over all
-  10 stories in order (:func:`brainalign.activations.word_surprisal`);
+  10 stories in order (:func:`brainalign.activations.word_surprisal`, computed by the shared, cached readout
+  :func:`brainalign.activations.corpus_readout`, which gives the same numbers);
 - target: per-word mean reading time over subjects (``mean_rt_2016``, Brain-Score's ``data.mean('subject')``);
 - words that start a sentence are excluded (9,775 of 10,256 words are scored);
 - raw score: ``|Pearson r|`` (Brain-Score takes the absolute value), no fitting;
@@ -22,7 +23,6 @@ import numpy as np
 from scipy.stats import pearsonr
 
 from .._docs import fill_doc
-from ..activations.surprisal import word_surprisal
 from ..scores.result import BenchmarkResult
 from . import register_benchmark
 from ._futrell import NaturalStoriesBenchmark
@@ -41,7 +41,9 @@ class Futrell2018(NaturalStoriesBenchmark):
     target : str
         Target column of the word table (``"mean_rt_2016"``, Brain-Score's).
     surprisal_kwargs : dict, optional
-        Passed to :func:`brainalign.activations.word_surprisal` (``max_context``, ``stride``, ``t5_method``, ...).
+        Passed to :func:`brainalign.activations.corpus_readout` (``max_context``, ``stride``, ``t5_method``,
+        ``batch_size``, ``chunk``, ``cache``), whose surprisal is
+        :func:`brainalign.activations.word_surprisal`'s.
     """
 
     name = "Futrell2018"
@@ -52,6 +54,16 @@ class Futrell2018(NaturalStoriesBenchmark):
                  target: str = "mean_rt_2016", surprisal_kwargs: dict[str, Any] | None = None) -> None:
         super().__init__(data_home=data_home, ceiling=ceiling, target=target)
         self.surprisal_kwargs = dict(surprisal_kwargs or {})
+        allowed = [o for o in self.READOUT_OPTIONS if o != "storage"]
+        unknown = sorted(set(self.surprisal_kwargs) - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown surprisal_kwargs {unknown}; choose from {allowed}")
+
+    def readout_options(self) -> dict[str, Any]:
+        return dict(self.surprisal_kwargs)
+
+    def readout_requests(self) -> list:
+        return [self._request(surprisal=True)]
 
     @fill_doc
     def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> BenchmarkResult:
@@ -67,17 +79,15 @@ class Futrell2018(NaturalStoriesBenchmark):
         Returns
         -------
         BenchmarkResult
-            ``raw`` = |r|; ``details``: ``r`` (signed), ``n_words``, ``surprisal`` [10256], ``seconds``.
+            ``raw`` = |r|; ``details``: ``r`` (signed), ``n_words``, ``surprisal`` [10256], ``token_counts``
+            [10256] (the model's tokens per word), ``seconds``, ``readout`` (context parameters, cache hits).
         """
-        kwargs = dict(self.surprisal_kwargs)
-        if batch_size is not None:
-            kwargs["batch_size"] = batch_size
         t0 = time.perf_counter()
-        surprisal = word_surprisal(model, self.words, progress=progress, **kwargs)
+        readout = self.read(model, surprisal=True, batch_size=batch_size, progress=progress)
         seconds = time.perf_counter() - t0
-        result = self.finish(self.score_predictions(surprisal, model_name=model.name), model)
-        result.details["seconds"] = seconds
-        result.details["surprisal_kwargs"] = dict(self.surprisal_kwargs)
+        result = self.finish(self.score_predictions(readout.surprisal, model_name=model.name), model)
+        result.details.update(seconds=seconds, surprisal_kwargs=dict(self.surprisal_kwargs),
+                              token_counts=readout.token_counts, readout=dict(readout.info))
         return result
 
     @fill_doc

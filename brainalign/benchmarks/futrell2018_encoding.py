@@ -1,11 +1,18 @@
 """Futrell2018-encoding: which layers carry reading-time information (layer-wise; not in the paper).
 
-Each story is a passage and each word an item of :func:`brainalign.activations.extract_activations` (the context
-grows within a story, as Brain-Score presents stories), and the scored words' reading times are regressed on each
-layer's activations with cross-validated ridge, leave one story out (:mod:`brainalign.encoding.grouped_ridge`); raw
-score per layer = Pearson r of the held-out predictions within each held-out story, averaged over the 10 folds;
-normalized by Futrell2018's ceiling (which was estimated for the correlation over the whole corpus, so the normalized
-encoding score is indicative only).
+The corpus is read as Futrell2018 reads it (Brain-Score presents all 10,256 words as one text): every layer's hidden
+state at each scored word's last token comes from the same forward as the surprisal of Futrell2018 and
+Futrell2018-ppp (:func:`brainalign.activations.corpus_readout`, windows of ``max_context`` tokens, so each word sees
+at least ``max_context - stride`` tokens of context). The scored words' reading times are regressed on each layer's
+activations with cross-validated ridge, leave one story out (:mod:`brainalign.encoding.grouped_ridge`); raw score per
+layer = Pearson r of the held-out predictions within each held-out story, averaged over the 10 folds; normalized by
+Futrell2018's ceiling (which was estimated for the correlation over the whole corpus, so the normalized encoding score
+is indicative only).
+
+Storage: the activations are cached as 8-bit codes per layer and unit (``storage="int8"``, a quarter of float32;
+:mod:`brainalign.activations.cache`). On the four models of the live chapter this changes the layer scores by at
+most a few 1e-4 against float32 (``perf/readout.py`` measures it); pass ``extraction_kwargs={"storage": "float32"}``
+for exact storage.
 """
 
 from __future__ import annotations
@@ -39,7 +46,10 @@ class Futrell2018Encoding(NaturalStoriesBenchmark):
         GroupKFold folds over stories (default 10 = leave one story out).
     relative_alphas : array-like, optional
         Ridge penalty grid (see :mod:`brainalign.encoding.grouped_ridge`).
-    %(extraction_kwargs)s
+    extraction_kwargs : dict, optional
+        Options of :func:`brainalign.activations.corpus_readout`: ``storage`` (default ``"int8"``), ``cache``,
+        ``max_context``, ``stride``, ``chunk``, ``batch_size`` (the context options must equal Futrell2018's for
+        the benchmarks to share one forward).
     """
 
     name = "Futrell2018-encoding"
@@ -50,16 +60,49 @@ class Futrell2018Encoding(NaturalStoriesBenchmark):
                  target: str = "mean_rt_2016", n_splits: int | None = None, relative_alphas: Any = None,
                  extraction_kwargs: dict[str, Any] | None = None) -> None:
         super().__init__(data_home=data_home, ceiling=ceiling, target=target, extraction_kwargs=extraction_kwargs)
+        unknown = sorted(set(self.extraction_kwargs) - set(self.READOUT_OPTIONS) - {"t5_method"})
+        if unknown:
+            raise ValueError(f"unknown extraction_kwargs {unknown}; Futrell2018-encoding reads the corpus with "
+                             f"corpus_readout, whose options are {list(self.READOUT_OPTIONS)}")
         self.n_splits = n_splits
         self.relative_alphas = np.asarray(DEFAULT_RELATIVE_ALPHAS if relative_alphas is None else relative_alphas)
 
     @property
     def stimuli(self) -> Stimuli:
-        """One passage per story (its words), items = ``stimulus_id``."""
-        t = self.table
-        passages = [g["word"].astype(str).tolist() for _, g in t.groupby("story_id", sort=True)]
-        ids = t.sort_values(["story_id", "word_id"])["stimulus_id"].astype(int).tolist()
-        return Stimuli(passages, ids)
+        """The corpus as one passage (Brain-Score's presentation of Futrell2018), items = ``stimulus_id``."""
+        return Stimuli([self.words], self.table["stimulus_id"].astype(int).tolist())
+
+    def readout_options(self) -> dict[str, Any]:
+        return {"storage": "int8", **self.extraction_kwargs}
+
+    def readout_requests(self) -> list:
+        return [self._request(surprisal=False, state_items=np.nonzero(self.mask)[0],
+                              item_ids=self.table["stimulus_id"].astype(int).tolist())]
+
+    @fill_doc
+    def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> BenchmarkResult:
+        """Every layer's states of the scored words from the shared corpus readout, then :meth:`score_activations`.
+
+        Parameters
+        ----------
+        %(model)s
+        %(batch_size)s
+        %(progress)s
+
+        Returns
+        -------
+        BenchmarkResult
+            Layer-wise, with ``details["extraction_seconds"]`` (a cache hit is fast) and ``details["readout"]``.
+        """
+        t0 = time.perf_counter()
+        readout = self.read(model, surprisal=False, state_items=np.nonzero(self.mask)[0],
+                            item_ids=self.table["stimulus_id"].astype(int).tolist(), batch_size=batch_size,
+                            progress=progress)
+        seconds = time.perf_counter() - t0
+        result = self.finish(self.score_activations(readout.states, model.name), model)
+        result.details.update(extraction_seconds=seconds, readout=dict(readout.info),
+                              storage=readout.states.attrs.get("storage", ""))
+        return result
 
     def score_activations(self, acts: xr.DataArray, model_name: str) -> BenchmarkResult:
         """Score activations ``[layer, item, unit]`` whose ``item`` coordinate holds the words' ``stimulus_id``.

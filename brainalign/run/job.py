@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..activations.readout import readout_session
 from ..benchmarks import load_benchmark
 from ..benchmarks.base import Benchmark
 from ..models.language_model import LanguageModel
@@ -96,6 +97,16 @@ def default_loader(device: str = "auto", dtype: str = "auto") -> Callable[[Model
                           seed=request.seed, device=device, dtype=dtype)
 
     return load
+
+
+def _readout_requests(benchmarks: Any) -> list[Any]:
+    """The readout requests the benchmarks declare (plugins without ``readout_requests`` declare none)."""
+    out: list[Any] = []
+    for b in benchmarks:
+        declare = getattr(b, "readout_requests", None)
+        if callable(declare):
+            out.extend(declare())
+    return out
 
 
 def run_model_job(request: ModelRequest, benchmarks: Sequence[str] | Mapping[str, Benchmark],
@@ -185,20 +196,23 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str] | Mapping[str
     identity = {**model.score_info(), "model_id": model.model_id, "revision": model.revision,
                 "n_layers": len(model.layer_names)}
 
-    # 3. score, storing each result as soon as it exists
-    for bench, benchmark in ready.items():
-        start, cpu0 = time.perf_counter(), time.process_time()
-        try:
-            result = benchmark.score(model, batch_size=batch_size, progress=progress)
-            scores = result.to_scores(model.score_info())  # explicit: a plugin's score() may not attach it
-            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
-            where = store.put(request.key(bench), result, scores, overwrite=overwrite,
-                              record={"elapsed_s": round(elapsed, 3), "model_load_s": round(load_seconds, 3),
-                                      "device": str(model.device), "dtype": str(model.dtype), "model": identity})
-            emit(TaskOutcome(request, bench, status="done", file=where, elapsed=elapsed, cpu_seconds=cpu,
-                             load_seconds=load_seconds, load_cpu_seconds=load_cpu, summary=summarize(scores)))
-        except Exception as exc:  # noqa: BLE001 - one task's failure must not stop the others
-            fail(bench, exc, traceback.format_exc(), start)
+    # 3. score, storing each result as soon as it exists; benchmarks that read the same corpus share one forward
+    #    (the first to run computes what the others declared; activations.readout)
+    with readout_session(_readout_requests(ready.values())):
+        for bench, benchmark in ready.items():
+            start, cpu0 = time.perf_counter(), time.process_time()
+            try:
+                result = benchmark.score(model, batch_size=batch_size, progress=progress)
+                scores = result.to_scores(model.score_info())  # explicit: a plugin's score() may not attach it
+                elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
+                where = store.put(request.key(bench), result, scores, overwrite=overwrite,
+                                  record={"elapsed_s": round(elapsed, 3), "model_load_s": round(load_seconds, 3),
+                                          "device": str(model.device), "dtype": str(model.dtype),
+                                          "model": identity})
+                emit(TaskOutcome(request, bench, status="done", file=where, elapsed=elapsed, cpu_seconds=cpu,
+                                 load_seconds=load_seconds, load_cpu_seconds=load_cpu, summary=summarize(scores)))
+            except Exception as exc:  # noqa: BLE001 - one task's failure must not stop the others
+                fail(bench, exc, traceback.format_exc(), start)
     del model
     gc.collect()
     free_gpu_memory()

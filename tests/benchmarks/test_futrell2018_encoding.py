@@ -38,10 +38,16 @@ def test_encoding_score_activations(shared_data):
 
 
 def test_encoding_stimuli(shared_data):
+    """The corpus is one text (Brain-Score's presentation of Futrell2018), as for the surprisal benchmarks."""
     enc = brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data)
     passages, ids = enc.stimuli.passages, enc.stimuli.item_ids
-    assert len(passages) == 10 and sum(map(len, passages)) == 10256 == len(ids)
+    assert len(passages) == 1 and len(passages[0]) == 10256 == len(ids)
     assert passages[0][:3] == ["If", "you", "were"] and ids[:3] == [1, 2, 3]
+    (req,) = enc.readout_requests()
+    assert req.words == tuple(passages[0]) and not req.surprisal and req.storage == "int8"
+    assert len(req.state_items) == 9775 and req.item_ids[:3] == (1, 2, 3)
+    with pytest.raises(ValueError, match="corpus_readout"):
+        brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data, extraction_kwargs={"per_item": True})
 
 
 def test_encoding_ceiling_is_futrell2018s():
@@ -53,3 +59,4 @@ def test_encoding_tiny_model(shared_data):
     res = enc.score(tiny_model("llama"), progress=False, batch_size=4)
     assert res.layers["layer"].tolist() == ["embedding", "layer.0", "layer.1"]
     assert np.isfinite(res.layers["score"]).all() and res.details["extraction_seconds"] > 0
+    assert res.details["storage"] == "int8"
