@@ -52,7 +52,7 @@ from .tokens import encode_items
 #: Identifies the readout in cache keys and provenance (bump when the numbers it produces change).
 READOUT_VERSION = "corpus-windows/surprisal+last-token-states/v1"
 
-__all__ = ["READOUT_VERSION", "CorpusReadout", "ReadoutRequest", "corpus_readout", "readout_session"]
+__all__ = ["READOUT_VERSION", "CorpusReadout", "ReadoutRequest", "corpus_readout", "readout_key", "readout_session"]
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,19 @@ def _common_parts(model: Any, text: str, L: int, stride: int | None, t5_method: 
 def _states_parts(common: dict[str, Any], items: np.ndarray, ids: Sequence[Any], storage: str) -> dict[str, Any]:
     return {**common, "kind": "states", "items": _hash([items.tolist(), [str(ids[i]) for i in items]]),
             "storage": storage}
+
+
+def readout_key(model: Any, words: Sequence[str], *, state_items: Sequence[int] | np.ndarray | None = None,
+                item_ids: Sequence[Any] | None = None, max_context: int | None = None, stride: int | None = None,
+                t5_method: str = "paper", storage: str = "float32") -> str:
+    """Cache key of what :func:`corpus_readout` would return with these arguments: of the states when
+    ``state_items`` is given, of the surprisal otherwise (for results derived from a readout, e.g. a memo)."""
+    words = list(words)
+    common = _common_parts(model, _hash(words), _context_length(model, max_context), stride, t5_method)
+    if state_items is None:
+        return cache_key({**common, "kind": "surprisal"})
+    ids = list(range(len(words))) if item_ids is None else list(item_ids)
+    return cache_key(_states_parts(common, _check_items(state_items, len(words)), ids, storage))
 
 
 def _store(cache: Any) -> ActivationCache | None:

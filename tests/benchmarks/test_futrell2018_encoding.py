@@ -60,3 +60,23 @@ def test_encoding_tiny_model(shared_data):
     assert res.layers["layer"].tolist() == ["embedding", "layer.0", "layer.1"]
     assert np.isfinite(res.layers["score"]).all() and res.details["extraction_seconds"] > 0
     assert res.details["storage"] == "int8"
+
+
+def test_layer_scores_are_memoized_beside_the_activations(shared_data, tmp_path, monkeypatch):
+    from brainalign.benchmarks import futrell2018_encoding as enc_mod
+
+    fits = []
+    real = enc_mod.cross_validated_ridge
+    monkeypatch.setattr(enc_mod, "cross_validated_ridge", lambda *a, **k: fits.append(1) or real(*a, **k))
+    enc = brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data, extraction_kwargs={"cache": tmp_path})
+    model = tiny_model("gpt2")
+    cold = enc.score(model, progress=False)
+    n = len(fits)
+    warm = enc.score(model, progress=False)
+    assert n == 3 and len(fits) == n and not cold.details["memo"] and warm.details["memo"]
+    np.testing.assert_array_equal(warm.layers["score"], cold.layers["score"])
+    assert warm.best_layer == cold.best_layer and warm.provenance["model_revision"] == model.revision
+    np.testing.assert_array_equal(warm.details["fold_r"]["layer.1"], cold.details["fold_r"]["layer.1"])
+    other = brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data, target="mean_rt_2021",
+                                      extraction_kwargs={"cache": tmp_path})
+    assert not other.score(model, progress=False).details["memo"] and len(fits) == 2 * n  # other target: refit
