@@ -45,6 +45,7 @@ test-slow: env
 perf: env
 	$(BIN)/python perf/encoding.py
 	$(BIN)/python perf/extraction.py
+	$(BIN)/python perf/readout.py
 
 clean:
 	rm -rf _build book/generated .pytest_cache

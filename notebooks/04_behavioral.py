@@ -114,4 +114,6 @@ pd.DataFrame(results).T[["r", "p", "ci_low", "ci_high", "n"]].round(3)
 # ## What next
 #
 # - {doc}`../methods`: how surprisal is compared with reading times, and the ceilings.
+# - {doc}`05_live_chapter` computes this metric live on real reading times, beside the measure reading-time research
+#   uses (the psychometric predictive power of surprisal, ΔLL over a baseline), and shows what |r| rewards.
 # - Score your own model on Futrell2018 with `brainalign score` and rerun this page with `-p scores <file>`.

