@@ -42,12 +42,9 @@ def bare_forward(model, words, max_context=None) -> float:
     """Seconds of one plain forward with logits over the corpus windows the benchmarks read."""
     import torch
 
-    from brainalign.activations.surprisal import DEFAULT_MAX_CONTEXT, _windows
-    from brainalign.activations.tokens import encode_items
+    from brainalign.activations.surprisal import DEFAULT_MAX_CONTEXT, _windows, lead_and_body
 
-    _, _, enc = encode_items(model.tokenizer, words)
-    n_lead = int(np.argmin(enc.special)) if enc.special.any() else 0
-    lead, body = enc.ids[:n_lead], enc.ids[n_lead:][~enc.special[n_lead:]]
+    lead, body, _ = lead_and_body(model.tokenizer, words)
     L = max_context or min(model.max_length, DEFAULT_MAX_CONTEXT)
     budget = L - len(lead)
     t0 = time.perf_counter()

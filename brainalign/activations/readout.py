@@ -46,7 +46,7 @@ from .._version import __version__
 from .cache import STORAGES, ActivationCache, cache_key, encode_values, decode_layer
 from .extract import extract_activations, layer_hooks
 from .surprisal import (DEFAULT_MAX_CONTEXT, T5_METHODS, _check_words, _sum_per_word, _windowed_token_surprisal,
-                        word_surprisal)
+                        lead_and_body, word_surprisal)
 from .tokens import encode_items
 
 #: Identifies the readout in cache keys and provenance (bump when the numbers it produces change).
@@ -394,15 +394,8 @@ def _forward(model: Any, words: list[str], need_s: bool, jobs: list, L: int, str
 
 def _causal_pass(model: Any, words: list[str], need_s: bool, union: np.ndarray, L: int, stride: int | None,
                  chunk: int, progress: bool) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
-    _, _, enc = encode_items(model.tokenizer, words)
-    n_lead = 0
-    while n_lead < len(enc.ids) and enc.special[n_lead]:
-        n_lead += 1
-    body_idx = np.nonzero(~enc.special)[0]
-    body_idx = body_idx[body_idx >= n_lead]
-    body = enc.ids[body_idx]
-    word_of = enc.item_of_token[body_idx]
-    lead = enc.ids[:n_lead]
+    lead, body, word_of = lead_and_body(model.tokenizer, words)
+    n_lead = len(lead)
     counts = np.bincount(word_of[word_of >= 0], minlength=len(words)).astype(np.int64)
     states = None
     handles: list[Any] = []

@@ -90,20 +90,32 @@ def word_surprisal(model: Any, words: Sequence[str], *, progress: bool = True, m
         raise ValueError(f"max_context {L} exceeds the model's max_length {model.max_length}")
     if model.is_encoder_decoder and t5_method == "paper":
         return _t5_paper(model, words, L, progress=progress, batch_size=batch_size)
-    _, _, enc = encode_items(model.tokenizer, words)
+    lead, body, word_of = lead_and_body(model.tokenizer, words)
+    if model.is_encoder_decoder:  # causal-decoder: the decoder start token plays the role of BOS
+        lead = np.array([model.hf_model.config.decoder_start_token_id], dtype=np.int64)
+    token_bits = _windowed_token_surprisal(model, lead, body, L, stride, progress=progress, chunk=chunk)
+    return _sum_per_word(token_bits, word_of, len(words))
+
+
+def lead_and_body(tokenizer: Any, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tokens of the words joined by spaces, split as the windows read them.
+
+    Returns
+    -------
+    lead : ndarray of int, shape [n_lead]
+        Special tokens before the text (a BOS token), repeated at the start of every window.
+    body : ndarray of int, shape [n_body]
+        The other non-special tokens, in order.
+    word_of : ndarray of int, shape [n_body]
+        The word each body token belongs to (-1 for none).
+    """
+    _, _, enc = encode_items(tokenizer, words)
     n_lead = 0
     while n_lead < len(enc.ids) and enc.special[n_lead]:
         n_lead += 1
     body_idx = np.nonzero(~enc.special)[0]
     body_idx = body_idx[body_idx >= n_lead]
-    body = enc.ids[body_idx]
-    word_of = enc.item_of_token[body_idx]
-    if model.is_encoder_decoder:  # causal-decoder: the decoder start token plays the role of BOS
-        lead = np.array([model.hf_model.config.decoder_start_token_id], dtype=np.int64)
-    else:
-        lead = enc.ids[:n_lead]
-    token_bits = _windowed_token_surprisal(model, lead, body, L, stride, progress=progress, chunk=chunk)
-    return _sum_per_word(token_bits, word_of, len(words))
+    return enc.ids[:n_lead], enc.ids[body_idx], enc.item_of_token[body_idx]
 
 
 def _check_words(words: Sequence[str]) -> list[str]:

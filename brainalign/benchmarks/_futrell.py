@@ -9,6 +9,7 @@ layer's states for all of them in one forward per model.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import numpy as np
@@ -178,3 +179,54 @@ class NaturalStoriesBenchmark(Benchmark):
         """What identifies the human data of a result."""
         return {"data_checksum": self.data_checksum, "data_source": self.table.attrs.get("source", ""),
                 "target": self.target_column}
+
+
+class SurprisalBenchmark(NaturalStoriesBenchmark):
+    """A Natural Stories benchmark of per-word surprisal: it reads the corpus's surprisal with the shared readout and
+    scores it with ``score_predictions`` (Futrell2018, Futrell2018-ppp).
+
+    ``surprisal_kwargs`` (set by the subclass's constructor) are options of
+    :func:`brainalign.activations.corpus_readout` (``max_context``, ``stride``, ``t5_method``, ``batch_size``,
+    ``chunk``, ``cache``).
+    """
+
+    surprisal_kwargs: dict[str, Any]
+
+    def _set_surprisal_kwargs(self, surprisal_kwargs: dict[str, Any] | None) -> None:
+        self.surprisal_kwargs = dict(surprisal_kwargs or {})
+        allowed = [o for o in self.READOUT_OPTIONS if o != "storage"]
+        unknown = sorted(set(self.surprisal_kwargs) - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown surprisal_kwargs {unknown}; choose from {allowed}")
+
+    def readout_options(self) -> dict[str, Any]:
+        return dict(self.surprisal_kwargs)
+
+    def readout_requests(self) -> list[ReadoutRequest]:
+        return [self._request(surprisal=True)]
+
+    def score_predictions(self, values: Any, model_name: str = "predictions") -> Any:
+        """Score one value per word of the corpus (subclasses)."""
+        raise NotImplementedError
+
+    def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> Any:
+        """Surprisal of every word of the corpus (one context over all stories, the shared cached readout), then
+        ``score_predictions``. Parameters as :meth:`Benchmark.score`; ``batch_size`` matters only for T5's
+        ``"paper"`` surprisal (causal models read the text in windows).
+
+        Returns
+        -------
+        BenchmarkResult
+            ``details`` also hold ``surprisal`` [10256], ``token_counts`` [10256] (the model's tokens per word),
+            ``extraction_seconds`` (of the readout; ``seconds`` too when the benchmark sets none), ``readout``
+            (context parameters, cache hits) and ``surprisal_kwargs``.
+        """
+        t0 = time.perf_counter()
+        readout = self.read(model, surprisal=True, batch_size=batch_size, progress=progress)
+        seconds = time.perf_counter() - t0
+        result = self.finish(self.score_predictions(readout.surprisal, model_name=model.name), model)
+        result.details.setdefault("seconds", seconds)
+        result.details.update(extraction_seconds=seconds, surprisal=readout.surprisal,
+                              token_counts=readout.token_counts, readout=dict(readout.info),
+                              surprisal_kwargs=dict(self.surprisal_kwargs))
+        return result

@@ -15,7 +15,6 @@ Brain-Score's ``Futrell2018-pearsonr`` (data-sources.md):
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,12 +24,12 @@ from scipy.stats import pearsonr
 from .._docs import fill_doc
 from ..scores.result import BenchmarkResult
 from . import register_benchmark
-from ._futrell import NaturalStoriesBenchmark
+from ._futrell import SurprisalBenchmark
 
 
 @register_benchmark
 @fill_doc
-class Futrell2018(NaturalStoriesBenchmark):
+class Futrell2018(SurprisalBenchmark):
     """Behavioral alignment: |Pearson r| between per-word surprisal and mean reading time (see the module docstring).
 
     Parameters
@@ -53,42 +52,7 @@ class Futrell2018(NaturalStoriesBenchmark):
     def __init__(self, *, data_home: str | os.PathLike | None = None, ceiling: str | float = "published",
                  target: str = "mean_rt_2016", surprisal_kwargs: dict[str, Any] | None = None) -> None:
         super().__init__(data_home=data_home, ceiling=ceiling, target=target)
-        self.surprisal_kwargs = dict(surprisal_kwargs or {})
-        allowed = [o for o in self.READOUT_OPTIONS if o != "storage"]
-        unknown = sorted(set(self.surprisal_kwargs) - set(allowed))
-        if unknown:
-            raise ValueError(f"unknown surprisal_kwargs {unknown}; choose from {allowed}")
-
-    def readout_options(self) -> dict[str, Any]:
-        return dict(self.surprisal_kwargs)
-
-    def readout_requests(self) -> list:
-        return [self._request(surprisal=True)]
-
-    @fill_doc
-    def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> BenchmarkResult:
-        """Surprisal of every word of the corpus (one context over all stories), then :meth:`score_predictions`.
-
-        Parameters
-        ----------
-        %(model)s
-        batch_size : int, optional
-            Words per forward pass of T5's ``"paper"`` surprisal (causal models read the text in windows).
-        %(progress)s
-
-        Returns
-        -------
-        BenchmarkResult
-            ``raw`` = |r|; ``details``: ``r`` (signed), ``n_words``, ``surprisal`` [10256], ``token_counts``
-            [10256] (the model's tokens per word), ``seconds``, ``readout`` (context parameters, cache hits).
-        """
-        t0 = time.perf_counter()
-        readout = self.read(model, surprisal=True, batch_size=batch_size, progress=progress)
-        seconds = time.perf_counter() - t0
-        result = self.finish(self.score_predictions(readout.surprisal, model_name=model.name), model)
-        result.details.update(seconds=seconds, surprisal_kwargs=dict(self.surprisal_kwargs),
-                              token_counts=readout.token_counts, readout=dict(readout.info))
-        return result
+        self._set_surprisal_kwargs(surprisal_kwargs)
 
     @fill_doc
     def score_predictions(self, values: Sequence[float] | np.ndarray, model_name: str = "predictions"

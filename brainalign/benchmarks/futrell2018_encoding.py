@@ -91,21 +91,11 @@ class Futrell2018Encoding(NaturalStoriesBenchmark):
         return [self._request(surprisal=False, state_items=np.nonzero(self.mask)[0],
                               item_ids=self.table["stimulus_id"].astype(int).tolist())]
 
-    @fill_doc
     def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> BenchmarkResult:
-        """Every layer's states of the scored words from the shared corpus readout, then :meth:`score_activations`.
-
-        Parameters
-        ----------
-        %(model)s
-        %(batch_size)s
-        %(progress)s
-
-        Returns
-        -------
-        BenchmarkResult
-            Layer-wise, with ``details["extraction_seconds"]`` (a cache hit is fast) and ``details["readout"]``.
-        """
+        """Every layer's states of the scored words from the shared corpus readout, then :meth:`score_activations`
+        (parameters as :meth:`Benchmark.score`); the layer scores are memoized beside the states (module
+        docstring). The result is layer-wise, with ``details["extraction_seconds"]`` (0 on a memo hit),
+        ``details["memo"]``, ``details["storage"]`` and ``details["readout"]``."""
         items, ids = np.nonzero(self.mask)[0], self.table["stimulus_id"].astype(int).tolist()
         opts = self.readout_options()
         context = {k: opts[k] for k in ("max_context", "stride", "t5_method", "storage") if k in opts}

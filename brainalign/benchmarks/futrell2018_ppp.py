@@ -43,7 +43,7 @@ from ..data.naturalstories import load_processed_rts, load_unigram_counts
 from ..encoding.reading_times import delta_log_likelihood, mixed_delta_log_likelihood, spillover
 from ..scores.result import BenchmarkResult
 from . import register_benchmark
-from ._futrell import NaturalStoriesBenchmark
+from ._futrell import SurprisalBenchmark
 from .base import Ceiling
 
 METHODS = ("ols", "lmm")
@@ -52,7 +52,7 @@ _ATTACHED_PUNCTUATION = re.compile(r"^[^0-9A-Za-z]|[^0-9A-Za-z]$")
 
 @register_benchmark
 @fill_doc
-class Futrell2018PPP(NaturalStoriesBenchmark):
+class Futrell2018PPP(SurprisalBenchmark):
     """Psychometric predictive power: held-out ΔLL of a reading-time regression when surprisal joins a baseline
     (see the module docstring).
 
@@ -102,7 +102,7 @@ class Futrell2018PPP(NaturalStoriesBenchmark):
         self.method = method
         self.n_boot = int(n_boot)
         self.seed = int(seed)
-        self.surprisal_kwargs = dict(surprisal_kwargs or {})
+        self._set_surprisal_kwargs(surprisal_kwargs)
         counts = load_unigram_counts(data_home=data_home)
         self.frequency_checksum = f"sha1:{counts.attrs.get('sha1', '')}"
         merged = self.table[["story_id", "word_id"]].merge(counts, on=["story_id", "word_id"], how="left")
@@ -191,38 +191,11 @@ class Futrell2018PPP(NaturalStoriesBenchmark):
         return v
 
     # ------------------------------------------------------------------------------------------------- scoring
-    def readout_options(self) -> dict[str, Any]:
-        return dict(self.surprisal_kwargs)
-
-    def readout_requests(self) -> list:
-        return [self._request(surprisal=True)]
-
-    @fill_doc
-    def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> BenchmarkResult:
-        """Surprisal of every word (the shared corpus readout, as Futrell2018's), then :meth:`score_predictions`.
-
-        Parameters
-        ----------
-        %(model)s
-        %(batch_size)s
-        %(progress)s
-
-        Returns
-        -------
-        BenchmarkResult
-            See :meth:`score_predictions`; ``details`` also hold ``surprisal`` and ``readout``.
-        """
-        t0 = time.perf_counter()
-        readout = self.read(model, surprisal=True, batch_size=batch_size, progress=progress)
-        extraction = time.perf_counter() - t0
-        result = self.finish(self.score_predictions(readout.surprisal, model_name=model.name), model)
-        result.details.update(extraction_seconds=extraction, surprisal=readout.surprisal, readout=dict(readout.info))
-        return result
-
     @fill_doc
     def score_predictions(self, values: Sequence[float] | np.ndarray, model_name: str = "predictions"
                           ) -> BenchmarkResult:
-        """Score per-word predictions (e.g. surprisal in bits) by their psychometric predictive power.
+        """Score per-word predictions (e.g. surprisal in bits) by their psychometric predictive power: the held-out
+        gain of the reading-time regression when they join the baseline (see the module docstring).
 
         Parameters
         ----------

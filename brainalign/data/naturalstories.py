@@ -271,12 +271,11 @@ def load_unigram_counts(*, data_home: str | os.PathLike | None = None, progress:
 
     Parameters
     ----------
-    %(data_home)s
-    %(progress)s
+    %(data_source)s
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame of counts
         One row per word with a count: ``story_id``, ``word_id``, ``token`` (the word as counted), ``count`` (int;
         0 for words the n-gram corpus does not contain). 10 of the 10,256 words (punctuation-only tokens and a few
         hyphenated compounds) have no ``word`` code and no row. ``attrs``: ``source``, ``sha1``.
@@ -304,12 +303,11 @@ def load_gpt3_logprobs(*, data_home: str | os.PathLike | None = None, progress: 
 
     Parameters
     ----------
-    %(data_home)s
-    %(progress)s
+    %(data_source)s
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame of tokens
         ``story_id`` (1-10), ``token`` (GPT-3's token, leading space included), ``offset`` (int), ``logprob``
         (natural log; NaN for the first token of each story, which has no context). ``attrs``: ``source``,
         ``sha1``, ``model``.
@@ -334,12 +332,11 @@ def load_processed_rts(*, data_home: str | os.PathLike | None = None, progress: 
 
     Parameters
     ----------
-    %(data_home)s
-    %(progress)s
+    %(data_source)s
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame of readings
         :data:`SUBJECT_RT_COLUMNS`: ``subject`` (WorkerId), ``story_id``, ``word_id`` (zone), ``word``, ``rt`` (ms),
         ``correct`` (comprehension answers correct); one row per subject and word read. ``attrs``: ``source``,
         ``checksum``.
