@@ -211,7 +211,6 @@ live.best_rows(table)
 # %% tags=["remove-cell"]
 for key, value in live.page_values(analysis, runs, time.perf_counter() - t_start).items():
     glue(key, Markdown(value) if isinstance(value, str) else value, display=False)
-glue("live_encoding", Markdown(live.encoding_sentence(runs)), display=False)
 
 # %% [markdown]
 # ## How to read this honestly

@@ -39,7 +39,7 @@ from .job import TaskOutcome, run_model_job
 
 __all__ = ["LiveAnalysis", "ModelRun", "analyse", "behavior_table", "encoding_sentence", "format_table",
            "layer_profiles", "load_benchmarks", "page_values", "paired_difference", "score_models", "scores_table",
-           "best_rows", "timing_frame", "timing_table", "write_scores", "UNTRAINED_SUFFIX"]
+           "best_rows", "timing_frame", "timing_table", "write_scores", "PAGE_KEYS", "UNTRAINED_SUFFIX"]
 
 #: Appended to a model's name to label its random-init control.
 UNTRAINED_SUFFIX = " (untrained)"
@@ -247,7 +247,8 @@ class LiveAnalysis:
     ----------
     paper : pandas.DataFrame
         The paper's metric per run and reference: ``label``, ``weights``, ``r`` (|r|), ``r_low``, ``r_high``
-        (95% Fisher-z interval), ``normalized``, ``tokens_r`` (|r| of the model's token count per word).
+        (95% Fisher-z interval), ``normalized``, ``tokens_r``, ``tokens_r_low``, ``tokens_r_high`` (|r| of the
+        model's token count per word, with its interval).
     ppp : pandas.DataFrame
         ΔLL per run and reference: ``label``, ``weights``, ``dll``, ``dll_low``, ``dll_high``, ``dr2``, ``dr2_low``,
         ``dr2_high``, ``slope`` (ms per bit), ``tokens_dll`` (ΔLL of the token count itself), ``tokens_dll_low``,
@@ -358,7 +359,9 @@ def analyse(runs: Sequence[ModelRun], benchmarks: Mapping[str, Benchmark], *, n_
         weights = "untrained" if run.untrained else "trained"
         rows_r.append({"label": run.label, "model": run.model, "weights": weights, "r": res.raw,
                        **dict(zip(("r_low", "r_high"), _fisher_ci(res.details["r"], res.details["n_words"]))),
-                       "normalized": res.normalized, "tokens_r": tok_res.raw})
+                       "normalized": res.normalized, "tokens_r": tok_res.raw,
+                       **dict(zip(("tokens_r_low", "tokens_r_high"), _fisher_ci(tok_res.details["r"],
+                                                                                tok_res.details["n_words"])))})
         rows_ll.append({"label": run.label, "model": run.model, "weights": weights, **_gain_row(gain),
                         "tokens_dll": tok_gain.raw, "tokens_dll_low": tok_gain.details["delta_ll_ci"][0],
                         "tokens_dll_high": tok_gain.details["delta_ll_ci"][1]})
@@ -367,10 +370,12 @@ def analyse(runs: Sequence[ModelRun], benchmarks: Mapping[str, Benchmark], *, n_
         res = paper.score_predictions(values, model_name=label)
         rows_r.append({"label": label, "model": label, "weights": weights, "r": res.raw,
                        **dict(zip(("r_low", "r_high"), _fisher_ci(res.details["r"], res.details["n_words"]))),
-                       "normalized": res.normalized, "tokens_r": np.nan})
+                       "normalized": res.normalized, "tokens_r": np.nan, "tokens_r_low": np.nan,
+                       "tokens_r_high": np.nan})
         if label.startswith("GPT-3"):
             rows_ll.append({"label": label, "model": label, "weights": weights,
-                            **_gain_row(ppp.score_predictions(values, model_name=label))})
+                            **_gain_row(ppp.score_predictions(values, model_name=label)),
+                            "tokens_dll": np.nan, "tokens_dll_low": np.nan, "tokens_dll_high": np.nan})
     paper_t, ppp_t = pd.DataFrame(rows_r), pd.DataFrame(rows_ll)
     training = _training(runs, paper, n_boot=n_boot, seed=seed)
     numbers = {"ceiling": float(paper.ceiling.value), "n_scored": int(paper.mask.sum()),
@@ -528,7 +533,9 @@ def format_table(a: LiveAnalysis, name: str) -> Any:
         df = pd.DataFrame({"model": t["label"], "weights": t["weights"], "|r|": t["r"].map("{:.3f}".format),
                            "95% CI": [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(t["r_low"], t["r_high"])],
                            "normalized": t["normalized"].map("{:.3f}".format),
-                           "|r| of the token count": t["tokens_r"].map(lambda v: "" if np.isnan(v) else f"{v:.3f}")})
+                           "|r| of the token count": t["tokens_r"].map(lambda v: "" if np.isnan(v) else f"{v:.3f}"),
+                           "token count 95% CI": ["" if np.isnan(lo) else f"[{lo:.3f}, {hi:.3f}]"
+                                                  for lo, hi in zip(t["tokens_r_low"], t["tokens_r_high"])]})
     elif name == "ppp":
         t = a.ppp
         df = pd.DataFrame({"model": t["label"], "weights": t["weights"], "ΔLL (nats/word)": t["dll"].map("{:.4f}".format),
@@ -536,8 +543,10 @@ def format_table(a: LiveAnalysis, name: str) -> Any:
                            "ΔR²": t["dr2"].map("{:.4f}".format),
                            "ΔR² 95% CI": [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(t["dr2_low"], t["dr2_high"])],
                            "slope (ms/bit)": t["slope"].map("{:.2f}".format),
-                           "ΔLL of the token count": t.get("tokens_dll", pd.Series(np.nan, index=t.index)).map(
-                               lambda v: "" if np.isnan(v) else f"{v:.4f}")})
+                           "ΔLL of the token count": t["tokens_dll"].map(lambda v: "" if np.isnan(v) else
+                                                                         f"{v:.4f}"),
+                           "token count 95% CI": ["" if np.isnan(lo) else f"[{lo:.4f}, {hi:.4f}]"
+                                                  for lo, hi in zip(t["tokens_dll_low"], t["tokens_dll_high"])]})
     elif name == "training":
         t = a.training
         fmt = ["{:.3f}" if m.startswith("|r|") else "{:.4f}" for m in t["metric"]]
@@ -584,23 +593,33 @@ def timing_frame(runs: Sequence[ModelRun]) -> Any:
     return df.style.hide(axis="index").format(precision=1)
 
 
+#: The glue keys of the live chapter (fixed: none depends on the models scored); :func:`page_values` gives them all.
+PAGE_KEYS = ("live_paper", "live_confound", "live_ppp", "live_reference", "live_verdict", "live_claim",
+             "live_encoding", "live_ceiling", "live_n_scored", "live_n_ppp", "live_characters_r",
+             "live_total_minutes", "live_cpu_minutes", "live_n_runs")
+
+
 def page_values(analysis: LiveAnalysis, runs: Sequence[ModelRun], seconds: float) -> dict[str, Any]:
-    """Everything the live chapter's prose glues, under keys that do not depend on the models scored.
+    """Everything the live chapter's prose glues, under the keys :data:`PAGE_KEYS`.
 
     Strings are Markdown (sentences chosen by the numbers); numbers are plain floats.
     """
     cpu = sum(timing_table(runs, "cpu")["total"]) if runs else 0.0
     out: dict[str, Any] = {f"live_{k}": v for k, v in analysis.sentences.items()}
     out.update({f"live_{k}": v for k, v in analysis.numbers.items()})
-    out.update(live_total_minutes=seconds / 60, live_cpu_minutes=cpu / 60, live_n_runs=len(runs))
-    return out
+    out.update(live_total_minutes=seconds / 60, live_cpu_minutes=cpu / 60, live_n_runs=len(runs),
+               live_encoding=encoding_sentence(runs))
+    missing = set(PAGE_KEYS) - set(out)
+    if missing:
+        raise KeyError(f"page values lack {sorted(missing)}")
+    return {k: out[k] for k in PAGE_KEYS}
 
 
 def encoding_sentence(runs: Sequence[ModelRun], benchmark: str = "Futrell2018-encoding") -> str:
     """The best layer of every run on the layer-wise benchmark, and what training changes there (Markdown)."""
     scored = [run for run in runs if benchmark in run.results]
     if not scored:
-        return f"No run was scored on {benchmark}."
+        return f"No run was scored on {benchmark} in this build."
     prof = layer_profiles(scored, benchmark)
     best = prof[prof["is_best_layer"]]
     parts = [f"`{row.layer}` of {row.label} (relative depth {row.relative_depth:.2f}, r = {row.score:.3f})"
