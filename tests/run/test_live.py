@@ -222,3 +222,76 @@ def test_page_values_have_fixed_keys(analysis):
     assert {"live_paper", "live_ppp", "live_confound", "live_claim", "live_ceiling", "live_total_minutes"} <= set(
         values)
     assert not any("m" == k.split("_")[-1] for k in values)  # no key built from a model name
+
+
+# ----------------------------------------------------------------------------------------- deferred model loading
+def test_deferred_model_answers_identity_and_loads_on_demand():
+    from brainalign.models import tiny_model
+    from brainalign.run.live import DeferredModel, model_identity
+
+    real = tiny_model("gpt2")
+    loads = []
+    model = DeferredModel(model_identity(real), lambda: loads.append(1) or real)
+    for attr in ("name", "model_id", "revision", "max_length", "is_encoder_decoder", "layer_names", "untrained"):
+        assert getattr(model, attr) == getattr(real, attr)
+    assert str(model.dtype) == str(real.dtype) and str(model.device) == str(real.device)
+    assert model.score_info() == real.score_info() and not loads and not model.loaded
+    assert model.tokenizer is real.tokenizer and loads == [1] and model.loaded  # the weights were needed
+    assert model.hf_model is real.hf_model and loads == [1]
+
+
+def test_deferring_loader_records_offline_identities(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from brainalign.models import tiny_model
+    from brainalign.run import live as live_mod
+    from brainalign.scores.store import ModelRequest
+
+    monkeypatch.setattr(live_mod, "resolve", lambda name: SimpleNamespace(
+        source="offline" if name == "pkg-model" else "hub", offline_package="pkg"))
+    marker = {"version": "1.0", "gguf_sha256": "abc"}
+    monkeypatch.setattr(live_mod, "converted_dir", lambda package: (tmp_path, marker))
+    loads = []
+
+    def base(request):
+        loads.append(request.model)
+        return tiny_model("gpt2", seed=int(request.untrained))
+
+    load = live_mod.deferring_loader(base, tmp_path / "ids")
+    first = load(ModelRequest("pkg-model"))
+    assert loads == ["pkg-model"] and not isinstance(first, live_mod.DeferredModel)
+    second = load(ModelRequest("pkg-model"))
+    assert isinstance(second, live_mod.DeferredModel) and loads == ["pkg-model"]
+    assert second.revision == first.revision and second.layer_names == first.layer_names
+    control = load(ModelRequest("pkg-model", untrained=True, seed=0))  # another request: its own record
+    assert not isinstance(control, live_mod.DeferredModel)
+    marker["gguf_sha256"] = "def"  # other weights in the package: load again
+    assert not isinstance(load(ModelRequest("pkg-model")), live_mod.DeferredModel)
+    assert not isinstance(load(ModelRequest("hub/model")), live_mod.DeferredModel)  # hub models always load
+    assert loads == ["pkg-model", "pkg-model", "pkg-model", "hub/model"]
+
+
+def test_a_warm_job_never_loads_the_weights(shared_data, tmp_path):
+    """With surprisal, states and layer scores cached, the three Futrell benchmarks score a DeferredModel without
+    loading it, and give the cold run's numbers."""
+    from brainalign.models import tiny_model
+    from brainalign.run.job import run_model_job
+    from brainalign.run.live import DeferredModel, load_benchmarks, model_identity
+    from brainalign.scores.store import MemoryStore, ModelRequest
+
+    benches = load_benchmarks(["Futrell2018", "Futrell2018-ppp", "Futrell2018-encoding"], data_home=shared_data,
+                              n_boot=50)
+    for b in benches.values():
+        (b.surprisal_kwargs if hasattr(b, "surprisal_kwargs") else b.extraction_kwargs)["cache"] = tmp_path
+    real = tiny_model("llama")
+    cold, warm = MemoryStore(), MemoryStore()
+    run_model_job(ModelRequest("tiny"), benches, cold, progress=False, loader=lambda r: real)
+
+    def refuse():
+        raise AssertionError("the weights were loaded")
+
+    outcomes = run_model_job(ModelRequest("tiny"), benches, warm, progress=False,
+                             loader=lambda r: DeferredModel(model_identity(real), refuse))
+    assert [o.status for o in outcomes] == ["done"] * 3, [o.error for o in outcomes]
+    for o in outcomes:
+        assert warm.results[o.key].raw == pytest.approx(cold.results[o.key].raw, abs=1e-12)
