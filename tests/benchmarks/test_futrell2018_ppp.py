@@ -46,6 +46,7 @@ def test_a_random_predictor_gains_nothing_out_of_sample(random_result):
     assert abs(random_result.raw) < 1e-3 and d["delta_ll_ci"][0] < 1e-4
     assert abs(d["delta_r2"]) < 1e-3
     assert d["in_sample_delta_ll"] >= 0  # in sample, even noise "explains" something
+    assert random_result.raw < d["in_sample_delta_ll"]  # held out, it explains less than in sample
 
 
 def test_baseline_pinned_on_the_real_data(random_result):
