@@ -320,15 +320,21 @@ def benchmark_data_status(name: str, data_home: str | os.PathLike | None = None)
 
 def cmd_benchmarks(args: argparse.Namespace) -> int:
     """``brainalign benchmarks``."""
-    records = [{"name": n, "description": d, "data": benchmark_data_status(n, args.data_home)}
-               for n, d in list_benchmarks().items()]
+    records = []
+    for name, description in list_benchmarks().items():
+        ceiling = benchmark_class(name).published_ceiling
+        records.append({"name": name, "description": description, "data": benchmark_data_status(name, args.data_home),
+                        "ceiling": _json_float(ceiling.value), "ceiling_source": ceiling.source,
+                        "ceiling_note": ceiling.note})
     if args.json:
         for r in records:
             print(json.dumps(r))
         return EXIT_OK
     print(f"data home: {get_data_home(args.data_home)}{'  (offline: downloads disabled)' if offline() else ''}")
     for r in records:
-        print(f"{r['name']}\n    {r['description']}\n    data: {r['data']}")
+        note = f"; {r['ceiling_note']}" if r["ceiling_note"] else ""
+        print(f"{r['name']}\n    {r['description']}\n    data: {r['data']}\n"
+              f"    ceiling: {r['ceiling'] if r['ceiling'] is not None else 'none'} ({r['ceiling_source']}{note})")
     return EXIT_OK
 
 

@@ -105,6 +105,7 @@ def test_benchmarks_lists_registry_and_data(shared_data, tmp_path, capsys):
     rows = {r["name"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert {"Futrell2018", "Pereira2018", "Blank2014", "Wehbe2014"} <= set(rows)
     assert rows["Futrell2018"]["data"].startswith("present")
+    assert rows["Blank2014"]["ceiling"] == 0.21026591 and "Brain-Score" in rows["Blank2014"]["ceiling_source"]
     assert main(["benchmarks", "--json", "--data-home", str(tmp_path)]) == 0
     rows = {r["name"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert all(r["data"].startswith("missing") for r in rows.values())
