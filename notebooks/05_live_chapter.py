@@ -158,6 +158,15 @@ analysis.table("training")
 # %% [markdown]
 # {glue:md}`live_ppp`
 #
+# ### What an untrained control's gain is made of
+#
+# The same regressions, for each model's surprisal and for its token count alone, on all words and without the
+# {glue:text}`live_n_punctuation:,` words that carry attached punctuation (a comma, a full stop, a quote).
+
+# %%
+analysis.table("punctuation")
+
+# %% [markdown]
 # {glue:md}`live_verdict`
 #
 # **What this says about the paper's behavioral claim.** The paper finds that instruction tuning does not raise

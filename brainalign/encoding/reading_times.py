@@ -30,6 +30,7 @@ Design helpers: :func:`spillover` (values of the previous words within a group).
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Sequence
@@ -38,8 +39,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
-__all__ = ["PPPResult", "delta_log_likelihood", "mixed_delta_log_likelihood", "spillover"]
+__all__ = ["PPPResult", "delta_log_likelihood", "mixed_delta_log_likelihood", "resample_weights", "spillover"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -155,37 +157,50 @@ def _gaussian_loglik(y: np.ndarray, mu: np.ndarray, var: float) -> np.ndarray:
     return -0.5 * (_LOG_2PI + math.log(var)) - (y - mu) ** 2 / (2.0 * var)
 
 
-def _ols(y: np.ndarray, X: pd.DataFrame) -> Any:
+def _design(frame: pd.DataFrame) -> np.ndarray:
+    """The design matrix of a frame of predictors: an intercept column, then the predictors (float64)."""
+    return np.column_stack([np.ones(len(frame)), frame.to_numpy(dtype=float)])
+
+
+def _ols(y: np.ndarray, X: np.ndarray) -> Any:
+    """statsmodels OLS (pseudo-inverse) of ``y`` on the design ``X`` (intercept included by :func:`_design`)."""
     import statsmodels.api as sm  # noqa: PLC0415 - optional heavy import, only when a regression runs
 
-    return sm.OLS(y, sm.add_constant(X, has_constant="add")).fit()
+    return sm.OLS(y, X).fit()
 
 
-def _predict(res: Any, X: pd.DataFrame) -> np.ndarray:
-    import statsmodels.api as sm  # noqa: PLC0415 - see _ols
+@functools.lru_cache(maxsize=4)
+def resample_weights(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """How often each of ``n`` units is drawn in each of ``n_boot`` bootstrap resamples (with replacement).
 
-    return np.asarray(res.predict(sm.add_constant(X, has_constant="add")), dtype=float)
+    The same arguments give the same (read-only, cached) array, so that the intervals of several predictors of the
+    same words come from the same resamples.
+
+    Returns
+    -------
+    ndarray of float64, shape [n_boot, n]
+        Multinomial counts (each row sums to ``n``): a weighted sum over units is one matrix product.
+    """
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n, size=(n_boot, n)) + (np.arange(n_boot) * n)[:, None]
+    out = np.bincount(draws.ravel(), minlength=n_boot * n).reshape(n_boot, n).astype(np.float64)
+    out.setflags(write=False)
+    return out
 
 
 def _bootstrap(d_ll: np.ndarray, e_base: np.ndarray, e_full: np.ndarray, y: np.ndarray, n_boot: int, level: float,
                seed: int, clusters: np.ndarray | None) -> tuple[tuple[float, float], tuple[float, float]]:
     """Percentile intervals of ΔLL (mean of ``d_ll``) and ΔR², resampling observations (or whole clusters)."""
-    rng = np.random.default_rng(seed)
     if clusters is None:
         keys = np.arange(len(y))
     else:
         _, keys = np.unique(clusters, return_inverse=True)
     k = int(keys.max()) + 1
-    sums = {name: np.bincount(keys, weights=w, minlength=k) for name, w in
-            (("d", d_ll), ("sse", e_base ** 2 - e_full ** 2), ("y", y), ("yy", y * y), ("n", np.ones_like(y)))}
-    dll, dr2 = np.empty(n_boot), np.empty(n_boot)
-    step = max(1, 2_000_000 // max(k, 1))
-    for s in range(0, n_boot, step):
-        idx = rng.integers(0, k, size=(min(step, n_boot - s), k))
-        agg = {name: v[idx].sum(1) for name, v in sums.items()}
-        sst = agg["yy"] - agg["y"] ** 2 / agg["n"]
-        dll[s:s + len(idx)] = agg["d"] / agg["n"]
-        dr2[s:s + len(idx)] = agg["sse"] / sst
+    columns = (d_ll, e_base ** 2 - e_full ** 2, y, y * y, np.ones_like(y))
+    sums = np.column_stack([np.bincount(keys, weights=w, minlength=k) for w in columns])  # [k, 5]
+    agg = resample_weights(k, n_boot, seed) @ sums  # [n_boot, 5]
+    sst = agg[:, 3] - agg[:, 2] ** 2 / agg[:, 4]
+    dll, dr2 = agg[:, 0] / agg[:, 4], agg[:, 1] / sst
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     return tuple(float(v) for v in np.percentile(dll, q)), tuple(float(v) for v in np.percentile(dr2, q))
 
@@ -243,26 +258,28 @@ def delta_log_likelihood(y: Sequence[float] | np.ndarray, baseline: Any, added: 
     g = np.asarray(groups)
     _check(y, [base, extra], g)
     full = pd.concat([base, extra], axis=1)
+    Xb, Xf = _design(base), _design(full)
     ll_b, ll_f = np.empty_like(y), np.empty_like(y)
     e_b, e_f = np.empty_like(y), np.empty_like(y)
-    for group in np.unique(g):
-        test = g == group
-        train = ~test
-        for X, ll, e in ((base, ll_b, e_b), (full, ll_f, e_f)):
-            res = _ols(y[train], X[train])
-            mu = _predict(res, X[test])
-            e[test] = y[test] - mu
-            ll[test] = _gaussian_loglik(y[test], mu, float(res.scale))
+    with threadpool_limits(limits=1, user_api="blas"):  # tiny problems: threads only wait on a busy machine
+        for group in np.unique(g):
+            test = g == group
+            train = ~test
+            for X, ll, e in ((Xb, ll_b, e_b), (Xf, ll_f, e_f)):
+                res = _ols(y[train], X[train])
+                mu = X[test] @ res.params
+                e[test] = y[test] - mu
+                ll[test] = _gaussian_loglik(y[test], mu, float(res.scale))
+        fit_b, fit_f = _ols(y, Xb), _ols(y, Xf)
     d = ll_f - ll_b
     sst = float(((y - y.mean()) ** 2).sum())
     ci_ll, ci_r2 = _bootstrap(d, e_b, e_f, y, n_boot, ci_level, seed, clusters=None)
-    fit_b, fit_f = _ols(y, base), _ols(y, full)
     return PPPResult(
         delta_ll=float(d.mean()), delta_ll_ci=ci_ll, delta_r2=float(((e_b ** 2).sum() - (e_f ** 2).sum()) / sst),
         delta_r2_ci=ci_r2, loglik_baseline=float(ll_b.mean()), loglik_full=float(ll_f.mean()),
         r2_baseline=float(1 - (e_b ** 2).sum() / sst), r2_full=float(1 - (e_f ** 2).sum() / sst),
         in_sample_delta_ll=float((fit_f.llf - fit_b.llf) / len(y)),
-        coefficients={str(k): float(v) for k, v in fit_f.params.items()},
+        coefficients=dict(zip(["const", *map(str, full.columns)], map(float, fit_f.params))),
         group_delta_ll={_plain(k): float(d[g == k].mean()) for k in np.unique(g)}, n=int(len(y)),
         n_groups=int(len(np.unique(g))), method="ols", n_boot=n_boot, ci_level=ci_level, per_observation=d)
 

@@ -35,6 +35,7 @@ from ..atomic import atomic_write_text
 from ..benchmarks import load_benchmark
 from ..benchmarks._futrell import gpt3_surprisal
 from ..benchmarks.base import Benchmark
+from ..encoding.reading_times import resample_weights
 from ..models.language_model import LanguageModel
 from ..models.offline import converted_dir
 from ..models.registry import resolve
@@ -342,6 +343,8 @@ def timing_table(runs: Sequence[ModelRun], clock: str = "wall") -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ the two metrics, analysed
 #: The benchmarks :func:`analyse` reads (the paper's metric and the psychometric predictive power).
 PAPER_METRIC, PPP_METRIC = "Futrell2018", "Futrell2018-ppp"
+#: The training comparison on ΔLL without the words that carry attached punctuation.
+NO_PUNCT_METRIC = "ΔLL, no punctuation-attached words"
 _Z95 = 1.959963984540054
 
 
@@ -356,9 +359,10 @@ class LiveAnalysis:
         (95% Fisher-z interval), ``normalized``, ``tokens_r``, ``tokens_r_low``, ``tokens_r_high`` (|r| of the
         model's token count per word, with its interval).
     ppp : pandas.DataFrame
-        ΔLL per run and reference: ``label``, ``weights``, ``dll``, ``dll_low``, ``dll_high``, ``dr2``, ``dr2_low``,
-        ``dr2_high``, ``slope`` (ms per bit), ``tokens_dll`` (ΔLL of the token count itself), ``tokens_dll_low``,
-        ``tokens_dll_high``.
+        ΔLL per run and reference: ``label``, ``weights``, ``dll``, ``dll_low``, ``dll_high``, ``in_sample``,
+        ``dr2``, ``dr2_low``, ``dr2_high``, ``slope`` (ms per bit); the same with prefix ``tokens_`` for the token
+        count itself, ``np_`` for surprisal without the punctuation-attached words, ``np_tokens_`` for the token
+        count without them.
     training : pandas.DataFrame
         Trained minus untrained per model and metric: ``model``, ``metric``, ``trained``, ``untrained``, ``difference``,
         ``low``, ``high`` (paired bootstrap over words, 95%), ``verdict``.
@@ -366,7 +370,7 @@ class LiveAnalysis:
         Markdown sentences chosen by the numbers: ``paper``, ``confound``, ``ppp``, ``reference``, ``verdict``,
         ``claim``.
     numbers : dict of str -> float
-        Scalars for the text: ``ceiling``, ``n_scored``, ``n_ppp``, ``characters_r``.
+        Scalars for the text: ``ceiling``, ``n_scored``, ``n_ppp``, ``n_punctuation``, ``characters_r``.
     """
 
     paper: pd.DataFrame
@@ -389,16 +393,10 @@ def _fisher_ci(r: float, n: int) -> tuple[float, float]:
     return tuple(sorted((float(abs(lo)), float(abs(hi)))))  # type: ignore[return-value]
 
 
-def _boot_indices(n: int, n_boot: int, seed: int) -> Any:
-    rng = np.random.default_rng(seed)
-    step = max(1, 4_000_000 // max(n, 1))
-    for s in range(0, n_boot, step):
-        yield rng.integers(0, n, size=(min(step, n_boot - s), n))
-
-
-def _abs_r_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    xc, yc = x - x.mean(1, keepdims=True), y - y.mean(1, keepdims=True)
-    return np.abs((xc * yc).sum(1) / np.sqrt((xc * xc).sum(1) * (yc * yc).sum(1)))
+def _weighted_abs_r(sums: np.ndarray, x: int, y: int, xx: int, yy: int, xy: int) -> np.ndarray:
+    n = sums[:, 0]
+    cov = sums[:, xy] - sums[:, x] * sums[:, y] / n
+    return np.abs(cov / np.sqrt((sums[:, xx] - sums[:, x] ** 2 / n) * (sums[:, yy] - sums[:, y] ** 2 / n)))
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, target: np.ndarray | None = None, *, n_boot: int = 1000,
@@ -406,21 +404,23 @@ def paired_difference(a: np.ndarray, b: np.ndarray, target: np.ndarray | None = 
     """Difference of two statistics on the same words, with a 95% percentile interval of a paired bootstrap.
 
     With ``target``: |r(a, target)| - |r(b, target)| (the paper's metric of two predictors); without: the difference
-    of the means of ``a`` and ``b`` (per-word ΔLL of two models).
+    of the means of ``a`` and ``b`` (per-word ΔLL of two models). Each resample draws words with replacement
+    (:func:`brainalign.encoding.reading_times.resample_weights`), the same words for both statistics.
 
     Returns
     -------
     difference, low, high : float
     """
     a, b = np.asarray(a, float), np.asarray(b, float)
+    weights = resample_weights(len(a), n_boot, seed)
     if target is None:
-        diff = a - b
-        stats = np.concatenate([diff[idx].mean(1) for idx in _boot_indices(len(diff), n_boot, seed)])
-        point = float(diff.mean())
+        sums = weights @ np.column_stack([np.ones_like(a), a - b])
+        stats, point = sums[:, 1] / sums[:, 0], float((a - b).mean())
     else:
         t = np.asarray(target, float)
-        stats = np.concatenate([_abs_r_rows(a[idx], t[idx]) - _abs_r_rows(b[idx], t[idx])
-                                for idx in _boot_indices(len(a), n_boot, seed)])
+        cols = np.column_stack([np.ones_like(a), a, b, t, a * a, b * b, t * t, a * t, b * t])
+        sums = weights @ cols
+        stats = _weighted_abs_r(sums, 1, 3, 4, 6, 7) - _weighted_abs_r(sums, 2, 3, 5, 6, 8)
         point = float(abs(np.corrcoef(a, t)[0, 1]) - abs(np.corrcoef(b, t)[0, 1]))
     low, high = np.percentile(stats, [2.5, 97.5])
     return point, float(low), float(high)
@@ -430,11 +430,11 @@ def _verdict(low: float, high: float) -> str:
     return "trained higher" if low > 0 else "untrained higher" if high < 0 else "no clear difference"
 
 
-def _reference_predictors(paper: Any) -> dict[str, tuple[str, np.ndarray]]:
+def _reference_predictors(paper: Any) -> dict[str, np.ndarray]:
     """Predictors that are not models: GPT-3's published log-probabilities, and the length of each word."""
     t = paper.table
-    return {"GPT-3 davinci (published log-probabilities)": ("reference", gpt3_surprisal(t, data_home=paper.data_home)),
-            "characters per word (no model)": ("reference", t["word_core"].astype(str).str.len().to_numpy(float))}
+    return {"GPT-3 davinci (published log-probabilities)": gpt3_surprisal(t, data_home=paper.data_home),
+            "characters per word (no model)": t["word_core"].astype(str).str.len().to_numpy(float)}
 
 
 def analyse(runs: Sequence[ModelRun], benchmarks: Mapping[str, Benchmark], *, n_boot: int = 1000,
@@ -457,50 +457,54 @@ def analyse(runs: Sequence[ModelRun], benchmarks: Mapping[str, Benchmark], *, n_
     LiveAnalysis
     """
     paper, ppp = benchmarks[PAPER_METRIC], benchmarks[PPP_METRIC]
+    no_punct = type(ppp)(data_home=ppp.data_home, target=ppp.target_column, spillover=ppp.n_spillover,
+                         exclude_punctuation=True, rt_sd=ppp.rt_sd, method=ppp.method, n_boot=ppp.n_boot,
+                         seed=ppp.seed)
     rows_r, rows_ll = [], []
     for run in runs:
         res, gain = run.results[PAPER_METRIC], run.results[PPP_METRIC]
-        tokens = res.details["token_counts"]
-        tok_res, tok_gain = paper.score_predictions(tokens), ppp.score_predictions(tokens)
+        tokens, surprisal = res.details["token_counts"], res.details["surprisal"]
         weights = "untrained" if run.untrained else "trained"
-        rows_r.append({"label": run.label, "model": run.model, "weights": weights, "r": res.raw,
-                       **dict(zip(("r_low", "r_high"), _fisher_ci(res.details["r"], res.details["n_words"]))),
-                       "normalized": res.normalized, "tokens_r": tok_res.raw,
-                       **dict(zip(("tokens_r_low", "tokens_r_high"), _fisher_ci(tok_res.details["r"],
-                                                                                tok_res.details["n_words"])))})
+        rows_r.append({"label": run.label, "model": run.model, "weights": weights,
+                       **_r_row(res), **_r_row(paper.score_predictions(tokens), "tokens_")})
         rows_ll.append({"label": run.label, "model": run.model, "weights": weights, **_gain_row(gain),
-                        "tokens_dll": tok_gain.raw, "tokens_dll_low": tok_gain.details["delta_ll_ci"][0],
-                        "tokens_dll_high": tok_gain.details["delta_ll_ci"][1]})
-    refs = _reference_predictors(paper)
-    for label, (weights, values) in refs.items():
-        res = paper.score_predictions(values, model_name=label)
-        rows_r.append({"label": label, "model": label, "weights": weights, "r": res.raw,
-                       **dict(zip(("r_low", "r_high"), _fisher_ci(res.details["r"], res.details["n_words"]))),
-                       "normalized": res.normalized, "tokens_r": np.nan, "tokens_r_low": np.nan,
-                       "tokens_r_high": np.nan})
+                        **_gain_row(ppp.score_predictions(tokens), "tokens_"),
+                        **_gain_row(no_punct.score_predictions(surprisal), "np_"),
+                        **_gain_row(no_punct.score_predictions(tokens), "np_tokens_")})
+    for label, values in _reference_predictors(paper).items():
+        rows_r.append({"label": label, "model": label, "weights": "reference",
+                       **_r_row(paper.score_predictions(values, model_name=label))})
         if label.startswith("GPT-3"):
-            rows_ll.append({"label": label, "model": label, "weights": weights,
+            rows_ll.append({"label": label, "model": label, "weights": "reference",
                             **_gain_row(ppp.score_predictions(values, model_name=label)),
-                            "tokens_dll": np.nan, "tokens_dll_low": np.nan, "tokens_dll_high": np.nan})
+                            **_gain_row(no_punct.score_predictions(values, model_name=label), "np_")})
     paper_t, ppp_t = pd.DataFrame(rows_r), pd.DataFrame(rows_ll)
-    training = _training(runs, paper, n_boot=n_boot, seed=seed)
+    training = _training(runs, paper, no_punct, n_boot=n_boot, seed=seed)
     numbers = {"ceiling": float(paper.ceiling.value), "n_scored": int(paper.mask.sum()),
-               "n_ppp": int(ppp.keep.sum()),
+               "n_ppp": int(ppp.keep.sum()), "n_punctuation": int(no_punct.exclusions["punctuation"]),
                "characters_r": float(paper_t.loc[paper_t["label"].str.startswith("characters"), "r"].iloc[0])}
     out = LiveAnalysis(paper_t, ppp_t, training, {}, numbers)
     out.sentences = _sentences(out)
     return out
 
 
-def _gain_row(res: BenchmarkResult) -> dict[str, float]:
+def _r_row(res: BenchmarkResult, prefix: str = "") -> dict[str, float]:
+    low, high = _fisher_ci(res.details["r"], res.details["n_words"])
+    out = {f"{prefix}r": res.raw, f"{prefix}r_low": low, f"{prefix}r_high": high}
+    if not prefix:
+        out["normalized"] = res.normalized
+    return out
+
+
+def _gain_row(res: BenchmarkResult, prefix: str = "") -> dict[str, float]:
     d = res.details
-    return {"dll": res.raw, "dll_low": d["delta_ll_ci"][0], "dll_high": d["delta_ll_ci"][1],
-            "in_sample": d["in_sample_delta_ll"], "dr2": d["delta_r2"],
-            "dr2_low": d["delta_r2_ci"][0], "dr2_high": d["delta_r2_ci"][1],
-            "slope": d["coefficients"].get("predictor", np.nan)}
+    out = {"dll": res.raw, "dll_low": d["delta_ll_ci"][0], "dll_high": d["delta_ll_ci"][1],
+           "in_sample": d["in_sample_delta_ll"], "dr2": d["delta_r2"], "dr2_low": d["delta_r2_ci"][0],
+           "dr2_high": d["delta_r2_ci"][1], "slope": d["coefficients"].get("predictor", np.nan)}
+    return {f"{prefix}{k}": v for k, v in out.items()}
 
 
-def _training(runs: Sequence[ModelRun], paper: Any, *, n_boot: int, seed: int) -> pd.DataFrame:
+def _training(runs: Sequence[ModelRun], paper: Any, no_punct: Any, *, n_boot: int, seed: int) -> pd.DataFrame:
     by_label = {run.label: run for run in runs}
     rows = []
     target = paper.targets[paper.mask]
@@ -517,6 +521,11 @@ def _training(runs: Sequence[ModelRun], paper: Any, *, n_boot: int, seed: int) -
         diff = paired_difference(a.details["per_word_delta_ll"], b.details["per_word_delta_ll"], n_boot=n_boot,
                                  seed=seed)
         rows.append({"model": run.model, "metric": "ΔLL (nats/word)", "trained": a.raw, "untrained": b.raw,
+                     **dict(zip(("difference", "low", "high"), diff)), "verdict": _verdict(*diff[1:])})
+        a, b = (no_punct.score_predictions(r.results[PAPER_METRIC].details["surprisal"]) for r in (run, control))
+        diff = paired_difference(a.details["per_word_delta_ll"], b.details["per_word_delta_ll"], n_boot=n_boot,
+                                 seed=seed)
+        rows.append({"model": run.model, "metric": NO_PUNCT_METRIC, "trained": a.raw, "untrained": b.raw,
                      **dict(zip(("difference", "low", "high"), diff)), "verdict": _verdict(*diff[1:])})
     return pd.DataFrame(rows, columns=["model", "metric", "trained", "untrained", "difference", "low", "high",
                                        "verdict"])
@@ -546,7 +555,8 @@ def _sentences(a: LiveAnalysis) -> dict[str, str]:
     """Sentences for the page, each chosen by the numbers it reports."""
     out: dict[str, str] = {}
     tr = a.training
-    paper_rows, ppp_rows = tr[tr["metric"].str.startswith("|r|")], tr[tr["metric"].str.startswith("ΔLL")]
+    paper_rows, ppp_rows = tr[tr["metric"].str.startswith("|r|")], tr[tr["metric"] == "ΔLL (nats/word)"]
+    np_rows = tr[tr["metric"] == NO_PUNCT_METRIC]
 
     def pairs(rows: pd.DataFrame, fmt: str) -> str:
         return "; ".join(f"{r.model}: trained {r.trained:{fmt}}, untrained {r.untrained:{fmt}} (difference "
@@ -609,20 +619,35 @@ def _sentences(a: LiveAnalysis) -> dict[str, str]:
     else:
         out["claim"] = ""
     ctrl_g = g[g["weights"] == "untrained"]
+    trained_g = g[g["weights"] == "trained"]
     if len(ctrl_g):
         tok_gap = float((ctrl_g["dll"] - ctrl_g["tokens_dll"]).abs().max())
         informative = bool((ctrl_g["tokens_dll_low"] > 0).all())
-        out["verdict"] = (f"The untrained controls' gains are within {tok_gap:.4f} nats per word of what their token "
-                          f"counts alone gain over the same baseline ({_span(ctrl_g['tokens_dll'], '.4f')}), so their "
-                          f"ΔLL, too, measures token count" +
-                          (": the number of pieces a tokenizer cuts a word into carries information about its "
-                           "reading time beyond its length and frequency." if informative else
-                           ", which adds little or nothing beyond length and frequency."))
-        losers = ppp_rows[ppp_rows["verdict"] != "trained higher"]["model"].tolist()
-        if losers:
-            out["verdict"] += (f" Training does not beat its own control on ΔLL for {', '.join(losers)}: there, "
-                               f"predictability as this model estimates it adds no more to the baseline than the "
-                               f"token count does.")
+        out["verdict"] = (f"The untrained controls gain within {tok_gap:.4f} nats per word of what their token counts "
+                          f"alone gain over the same baseline ({_span(ctrl_g['tokens_dll'], '.4f')}): their ΔLL, "
+                          f"too, measures token count" +
+                          (", which carries information about reading times that the baseline lacks." if informative
+                           else ", which adds little or nothing to the baseline."))
+        n_punct = int(a.numbers.get("n_punctuation", 0))
+        if "np_tokens_dll" in g and len(trained_g):
+            out["verdict"] += (
+                f" Most of it is punctuation: without the {n_punct:,} words that carry attached punctuation (they "
+                f"end clauses and are read slowly, and their punctuation adds tokens), the token count gains "
+                f"{_span(ctrl_g['np_tokens_dll'], '.4f')} and the untrained controls "
+                f"{_span(ctrl_g['np_dll'], '.4f')}, while the trained models gain {_span(trained_g['np_dll'], '.4f')} "
+                f"(against {_span(trained_g['dll'], '.4f')} on all words).")
+        unclear = ppp_rows[ppp_rows["verdict"] != "trained higher"]
+        for r in unclear.itertuples():
+            clean = np_rows[np_rows["model"] == r.model]
+            out["verdict"] += (f" For {r.model} the trained model's gain is not clearly larger than its control's on "
+                               f"all words (difference {r.difference:+.4f}, 95% CI [{r.low:.4f}, {r.high:.4f}])")
+            if len(clean):
+                c = clean.iloc[0]
+                out["verdict"] += (f"; without the punctuation-attached words, where token count explains little, "
+                                   f"the difference is {c.difference:+.4f} (95% CI [{c.low:.4f}, {c.high:.4f}]): "
+                                   f"{'training clearly helps there' if c.low > 0 else 'still not clear'}.")
+            else:
+                out["verdict"] += "."
     else:
         out["verdict"] = ""
     return out
@@ -648,11 +673,20 @@ def format_table(a: LiveAnalysis, name: str) -> Any:
                            "95% CI": [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(t["dll_low"], t["dll_high"])],
                            "ΔR²": t["dr2"].map("{:.4f}".format),
                            "ΔR² 95% CI": [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(t["dr2_low"], t["dr2_high"])],
-                           "slope (ms/bit)": t["slope"].map("{:.2f}".format),
-                           "ΔLL of the token count": t["tokens_dll"].map(lambda v: "" if np.isnan(v) else
-                                                                         f"{v:.4f}"),
-                           "token count 95% CI": ["" if np.isnan(lo) else f"[{lo:.4f}, {hi:.4f}]"
-                                                  for lo, hi in zip(t["tokens_dll_low"], t["tokens_dll_high"])]})
+                           "slope (ms/bit)": t["slope"].map("{:.2f}".format)})
+    elif name == "punctuation":
+        t = a.ppp
+
+        def cell(prefix: str) -> list[str]:
+            if f"{prefix}dll" not in t:
+                return [""] * len(t)
+            return ["" if np.isnan(v) else f"{v:.4f} [{lo:.4f}, {hi:.4f}]" for v, lo, hi in
+                    zip(t[f"{prefix}dll"], t[f"{prefix}dll_low"], t[f"{prefix}dll_high"])]
+
+        df = pd.DataFrame({"model": t["label"], "weights": t["weights"], "surprisal, all words": cell(""),
+                           "token count, all words": cell("tokens_"),
+                           "surprisal, no punctuation-attached words": cell("np_"),
+                           "token count, no punctuation-attached words": cell("np_tokens_")})
     elif name == "training":
         t = a.training
         fmt = ["{:.3f}" if m.startswith("|r|") else "{:.4f}" for m in t["metric"]]
@@ -664,7 +698,7 @@ def format_table(a: LiveAnalysis, name: str) -> Any:
                                                                                                t["high"])],
                            "verdict": t["verdict"]})
     else:
-        raise KeyError(f"no table {name!r}; choose paper, ppp or training")
+        raise KeyError(f"no table {name!r}; choose paper, ppp, punctuation or training")
     return df.style.hide(axis="index")
 
 
@@ -701,7 +735,7 @@ def timing_frame(runs: Sequence[ModelRun]) -> Any:
 
 #: The glue keys of the live chapter (fixed: none depends on the models scored); :func:`page_values` gives them all.
 PAGE_KEYS = ("live_paper", "live_confound", "live_ppp", "live_reference", "live_verdict", "live_claim",
-             "live_encoding", "live_ceiling", "live_n_scored", "live_n_ppp", "live_characters_r",
+             "live_encoding", "live_ceiling", "live_n_scored", "live_n_ppp", "live_n_punctuation", "live_characters_r",
              "live_total_minutes", "live_cpu_minutes", "live_n_runs")
 
 

@@ -187,7 +187,10 @@ def test_analysis_tables(analysis):
     assert tr.loc["ΔLL (nats/word)", "verdict"] == "trained higher"
     assert tr.loc["ΔLL (nats/word)", "low"] < tr.loc["ΔLL (nats/word)", "difference"] < tr.loc["ΔLL (nats/word)",
                                                                                                  "high"]
-    for name in ("paper", "ppp", "training"):
+    assert {"np_dll", "np_tokens_dll", "tokens_dll"} <= set(analysis.ppp.columns)
+    assert analysis.numbers["n_punctuation"] > 500
+    assert list(analysis.training["metric"]) == ["|r| (paper)", "ΔLL (nats/word)", "ΔLL, no punctuation-attached words"]
+    for name in ("paper", "ppp", "punctuation", "training"):
         html = analysis.table(name).to_html()
         assert "nan" not in html.lower() and "<th" in html
     with pytest.raises(KeyError):
@@ -199,7 +202,7 @@ def test_analysis_sentences_are_chosen_by_the_numbers(analysis):
     assert "gain more than the untrained control for the one model scored" in s["ppp"]
     assert "token-count baseline" in s["confound"] and "m (untrained)" in s["confound"]
     assert s["reference"].startswith("GPT-3's surprisal gains ΔLL = ")
-    assert "within" in s["verdict"] and "Training does not beat" not in s["verdict"]
+    assert "within" in s["verdict"] and "not clearly larger" not in s["verdict"] and "punctuation" in s["verdict"]
     assert all("nan" not in v for v in s.values())
 
 
