@@ -48,11 +48,9 @@
 # | encoding models, Pearson r, noise ceilings, surprisal | necessary | {doc}`the tutorial <06_tutorial>` |
 # | the paper's behavioral benchmark | helpful | {doc}`04_behavioral` |
 #
-# Compute: this build of the page took {glue:text}`live_total_minutes:.1f` minutes of wall-clock time
-# ({glue:text}`live_cpu_minutes:.1f` CPU-minutes of scoring) on the 2-core machine that builds the book. Readouts
-# and layer scores are cached, so a rebuild with the same models reads them instead of running the models again;
-# the first use of each model on a machine also converts its weights once (about 40 s for SmolLM2, 2 minutes for
-# Gemma).
+# Compute: {glue:md}`live_compute` Readouts and layer scores are cached, so a rebuild with the same models reads
+# them instead of running the models again (a cold build takes several minutes on 2 cores); the first use of each
+# model on a machine also converts its weights once (about 40 s for SmolLM2, 2 minutes for Gemma).
 #
 # ## Parameters
 #
@@ -60,15 +58,15 @@
 # ``python -m brainalign.book --only 05_live_chapter --no-html -p <name> <value>`` (papermill underneath).
 
 # %% tags=["parameters"]
-models = ["smollm2-135m-instruct", "gemma3-270m"]   # catalog names, Hugging Face ids or local model directories
-include_untrained = True                            # also score each architecture with random weights
-untrained_seed = 0                                  # seed of the random weights of the controls
+models = ["smollm2-135m-instruct", "gemma3-270m"]  # catalog names, HF ids or folders
+include_untrained = True                   # also score random weights of each
+untrained_seed = 0                         # seed of those random weights
 benchmarks = ["Futrell2018", "Futrell2018-ppp", "Futrell2018-encoding"]
-surprisal_context = None                            # tokens of context per window; None: min(model maximum, 2048)
-n_boot = 1000                                       # bootstrap resamples of the intervals
-scores_file = "book/generated/live_scores.csv"      # the results, in the book's scores format ("": do not write)
-torch_threads = 0                                   # CPU threads for torch; 0: all cores (the book build runs alone)
-progress = False                                    # progress bars (useful interactively, noise in the rendered book)
+surprisal_context = None                   # window in tokens (None: max 2048)
+n_boot = 1000                              # bootstrap resamples of intervals
+scores_file = "book/generated/live_scores.csv"  # "" to write nothing
+torch_threads = 0                          # 0: all cores (the build runs alone)
+progress = False                           # progress bars (off in the book)
 
 # %%
 import time
@@ -89,8 +87,10 @@ t_start = time.perf_counter()
 # first benchmark to run computes, in one pass over the corpus, what all three need.
 
 # %%
-benches = live.load_benchmarks(benchmarks, surprisal_context=surprisal_context, n_boot=n_boot)
-runs = live.score_models(models, include_untrained=include_untrained, seed=untrained_seed, benchmarks=benches,
+benches = live.load_benchmarks(benchmarks, surprisal_context=surprisal_context,
+                               n_boot=n_boot)
+runs = live.score_models(models, include_untrained=include_untrained,
+                         seed=untrained_seed, benchmarks=benches,
                          progress=progress, verbose=False)
 analysis = live.analyse(runs, benches, n_boot=n_boot)
 live.timing_frame(runs)
@@ -161,7 +161,8 @@ analysis.table("training")
 # ### What an untrained control's gain is made of
 #
 # The same regressions, for each model's surprisal and for its token count alone, on all words and without the
-# {glue:text}`live_n_punctuation:,` words that carry attached punctuation (a comma, a full stop, a quote).
+# words that carry attached punctuation (a comma, a quote, a full stop; {glue:text}`live_n_punctuation:,` words more
+# than the other exclusions remove).
 
 # %%
 analysis.table("punctuation")
@@ -199,10 +200,11 @@ live_figures.plot_layer_profiles(live.layer_profiles(runs, "Futrell2018-encoding
 # The layer states are read in the windows that score the surprisal, so all three benchmarks share one forward. Until
 # this presentation was introduced, this benchmark read each story as its own text, with positions counted from the
 # story's start; reading times fall steadily over a story (practice), and a layer could predict them from where in the
-# story a word is rather than from the word. Measured once for SmolLM2-135M-Instruct (`perf/readout.py`), the best
-# layer's r went from 0.587 (per-story presentation) to 0.535 (this one), and a story's position became much harder to
-# decode from the states (layer 20: r = 0.917 before, 0.634 now). Storing the states as 8-bit codes per unit
-# (a quarter of the cache) changes the layer scores by less than 0.001.
+# story a word is rather than from the word. Against the previous build of this page, the best layers' r went from
+# 0.587 to 0.535 (SmolLM2-135M-Instruct), 0.404 to 0.282 (its untrained control), 0.596 to 0.518 (Gemma-3-270M) and
+# 0.445 to 0.279 (its control), and a story's position became much harder to decode from the states (SmolLM2, layer
+# 20: r = 0.917 before, 0.634 now; `python perf/readout.py --presentation`). Storing the states as 8-bit codes per
+# unit (a quarter of the cache) changes the layer scores by less than 0.001 (`--storage-effect`).
 # ```
 
 # %% [markdown]
@@ -218,7 +220,8 @@ live.write_scores(table, scores_file)
 live.best_rows(table)
 
 # %% tags=["remove-cell"]
-for key, value in live.page_values(analysis, runs, time.perf_counter() - t_start).items():
+seconds = time.perf_counter() - t_start
+for key, value in live.page_values(analysis, runs, seconds).items():
     glue(key, Markdown(value) if isinstance(value, str) else value, display=False)
 
 # %% [markdown]

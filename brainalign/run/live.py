@@ -588,8 +588,11 @@ def _sentences(a: LiveAnalysis) -> dict[str, str]:
         out["confound"] = f"The length of a word in characters alone reaches |r| = {chars:.3f}."
     trained = p[p["weights"] == "trained"]
     above = trained[trained["r"] > trained["tokens_r"]]
-    out["confound"] += (f" Of the trained models, {len(above)} of {len(trained)} correlate with reading times more "
-                        f"than their own token count does." if len(trained) else "")
+    if len(trained):
+        who = ("none" if len(above) == 0 else "all" if len(above) == len(trained) else f"{len(above)}") + \
+            f" of the {len(trained)} trained models"
+        out["confound"] += f" Of the trained models' surprisal, {who} correlate with reading times more than their own " \
+                           f"token count does."
     g = a.ppp
     ref = g[g["weights"] == "reference"]
     models = g[g["weights"] == "trained"]
@@ -631,8 +634,9 @@ def _sentences(a: LiveAnalysis) -> dict[str, str]:
         n_punct = int(a.numbers.get("n_punctuation", 0))
         if "np_tokens_dll" in g and len(trained_g):
             out["verdict"] += (
-                f" Most of it is punctuation: without the {n_punct:,} words that carry attached punctuation (they "
-                f"end clauses and are read slowly, and their punctuation adds tokens), the token count gains "
+                f" Most of it is punctuation: without the words that carry attached punctuation ({n_punct:,} more "
+                f"words excluded; they end clauses and are read slowly, and their punctuation adds tokens), the "
+                f"token count gains "
                 f"{_span(ctrl_g['np_tokens_dll'], '.4f')} and the untrained controls "
                 f"{_span(ctrl_g['np_dll'], '.4f')}, while the trained models gain {_span(trained_g['np_dll'], '.4f')} "
                 f"(against {_span(trained_g['dll'], '.4f')} on all words).")
@@ -734,7 +738,7 @@ def timing_frame(runs: Sequence[ModelRun]) -> Any:
 
 
 #: The glue keys of the live chapter (fixed: none depends on the models scored); :func:`page_values` gives them all.
-PAGE_KEYS = ("live_paper", "live_confound", "live_ppp", "live_reference", "live_verdict", "live_claim",
+PAGE_KEYS = ("live_compute", "live_paper", "live_confound", "live_ppp", "live_reference", "live_verdict", "live_claim",
              "live_encoding", "live_ceiling", "live_n_scored", "live_n_ppp", "live_n_punctuation", "live_characters_r",
              "live_total_minutes", "live_cpu_minutes", "live_n_runs")
 
@@ -746,6 +750,7 @@ def page_values(analysis: LiveAnalysis, runs: Sequence[ModelRun], seconds: float
     """
     cpu = sum(timing_table(runs, "cpu")["total"]) if runs else 0.0
     out: dict[str, Any] = {f"live_{k}": v for k, v in analysis.sentences.items()}
+    out["live_compute"] = compute_sentence(runs, seconds, cpu)
     out.update({f"live_{k}": v for k, v in analysis.numbers.items()})
     out.update(live_total_minutes=seconds / 60, live_cpu_minutes=cpu / 60, live_n_runs=len(runs),
                live_encoding=encoding_sentence(runs))
@@ -753,6 +758,25 @@ def page_values(analysis: LiveAnalysis, runs: Sequence[ModelRun], seconds: float
     if missing:
         raise KeyError(f"page values lack {sorted(missing)}")
     return {k: out[k] for k in PAGE_KEYS}
+
+
+def compute_sentence(runs: Sequence[ModelRun], seconds: float, cpu_seconds: float) -> str:
+    """How long this build took and how much of it ran the models (Markdown)."""
+    def duration(s: float) -> str:
+        return f"{s / 60:.1f} minutes" if s >= 90 else f"{s:.0f} seconds"
+
+    ran = [run.label for run in runs if any(res.details.get("readout", {}).get("seconds", 0) > 0
+                                            for res in run.results.values())]
+    if not runs:
+        what = "no model was scored"
+    elif not ran:
+        what = "every readout and layer score came from the cache, so no model ran"
+    elif len(ran) == len(runs):
+        what = "every model read the corpus (nothing was cached yet)"
+    else:
+        what = f"{len(ran)} of the {len(runs)} runs read the corpus; the others came from the cache"
+    return (f"This build of the page took {duration(seconds)} of wall-clock time and {duration(cpu_seconds)} of "
+            f"CPU time for scoring, on the 2-core machine that builds the book; {what}.")
 
 
 def encoding_sentence(runs: Sequence[ModelRun], benchmark: str = "Futrell2018-encoding") -> str:
