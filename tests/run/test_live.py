@@ -230,7 +230,7 @@ def test_page_values_have_fixed_keys(analysis):
 # ----------------------------------------------------------------------------------------- deferred model loading
 def test_deferred_model_answers_identity_and_loads_on_demand():
     from brainalign.models import tiny_model
-    from brainalign.run.live import DeferredModel, model_identity
+    from brainalign.run.deferred import DeferredModel, model_identity
 
     real = tiny_model("gpt2")
     loads = []
@@ -247,7 +247,7 @@ def test_deferring_loader_records_offline_identities(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
     from brainalign.models import tiny_model
-    from brainalign.run import live as live_mod
+    from brainalign.run import deferred as live_mod
     from brainalign.scores.store import ModelRequest
 
     monkeypatch.setattr(live_mod, "resolve", lambda name: SimpleNamespace(
@@ -279,7 +279,8 @@ def test_a_warm_job_never_loads_the_weights(shared_data, tmp_path):
     loading it, and give the cold run's numbers."""
     from brainalign.models import tiny_model
     from brainalign.run.job import run_model_job
-    from brainalign.run.live import DeferredModel, load_benchmarks, model_identity
+    from brainalign.run.deferred import DeferredModel, model_identity
+    from brainalign.run.live import load_benchmarks
     from brainalign.scores.store import MemoryStore, ModelRequest
 
     benches = load_benchmarks(["Futrell2018", "Futrell2018-ppp", "Futrell2018-encoding"], data_home=shared_data,
