@@ -202,9 +202,10 @@ live_figures.plot_layer_profiles(live.layer_profiles(runs, "Futrell2018-encoding
 # story's start; reading times fall steadily over a story (practice), and a layer could predict them from where in the
 # story a word is rather than from the word. Against the previous build of this page, the best layers' r went from
 # 0.587 to 0.535 (SmolLM2-135M-Instruct), 0.404 to 0.282 (its untrained control), 0.596 to 0.518 (Gemma-3-270M) and
-# 0.445 to 0.279 (its control), and a story's position became much harder to decode from the states (SmolLM2, layer
-# 20: r = 0.917 before, 0.634 now; `python perf/readout.py --presentation`). Storing the states as 8-bit codes per
-# unit (a quarter of the cache) changes the layer scores by less than 0.001 (`--storage-effect`).
+# 0.445 to 0.279 (its control), and a story's position became much harder to decode from the states (SmolLM2,
+# `layer.19`: r = 0.917 before, 0.634 now; `python perf/readout.py --presentation`). Storing the states as 8-bit
+# codes per unit (a quarter of the cache) changes the layer scores by at most 0.0004 (`--storage-effect`), enough
+# to swap two layers that differ by less (SmolLM2's `layer.19` and `layer.20`).
 # ```
 
 # %% [markdown]
