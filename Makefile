@@ -71,6 +71,7 @@ test-oracle: env $(ORACLE_STAMP)
 perf: env
 	$(BIN)/python perf/encoding.py
 	$(BIN)/python perf/extraction.py
+	$(BIN)/python perf/readout.py
 
 clean:
 	rm -rf _build book/generated .pytest_cache

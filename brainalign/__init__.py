@@ -35,10 +35,17 @@ The entry points below are imported on first use, so that ``import brainalign`` 
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from importlib import import_module
 from typing import Any
 
 from ._version import __version__
+
+if "ipykernel.zmqshell" in sys.modules:  # in a Jupyter kernel without ipywidgets, the first import of tqdm.auto
+    with warnings.catch_warnings():  # warns "IProgress not found" (with the virtualenv's path) and falls back to
+        warnings.simplefilter("ignore")  # text bars, which is what brainalign wants: import it once, quietly,
+        import tqdm.auto  # noqa: F401 - so that no page of the book shows that warning
 
 _LAZY = {
     "load_model": "brainalign.models.loading:load_model",

@@ -31,6 +31,12 @@ data_home : path-like, optional
     "progress": """\
 progress : bool
     Show progress bars.""",
+    "data_source": """\
+data_home : path-like, optional
+    Data home holding the dataset's folder (default: ``$BRAINALIGN_DATA``, else the user cache; see
+    :mod:`brainalign.paths`); a missing file is downloaded there with its checksum unless downloads are disabled.
+progress : bool
+    Show a download progress bar.""",
     "batch_size": """\
 batch_size : int, optional
     Sequences per forward pass (None: the default of the extraction or surprisal step).""",

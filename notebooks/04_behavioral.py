@@ -127,7 +127,9 @@ reader_table(summary, columns={"ci_low": "CI low", "ci_high": "CI high"})
 #
 # ## What next
 #
-# - {doc}`05_live_chapter`: behavioral alignment measured from scratch for two small models, in this build.
+# - {doc}`../methods`: how surprisal is compared with reading times, and the ceilings.
+# - {doc}`05_live_chapter` computes this metric live on real reading times, beside the measure reading-time research
+#   uses (the psychometric predictive power of surprisal, ΔLL over a baseline), and shows what |r| rewards.
 # - Score your own model on Futrell2018 with `brainalign score` and rerun this page with `-p scores <file>`.
 #
 # ## References

@@ -71,15 +71,15 @@ def cached(cache: ActivationCache, key: str, expect: dict[str, Any] | None = Non
     return None
 
 
-def keep(cache: ActivationCache, key: str, activations: xr.DataArray, parts: dict[str, Any]) -> bool:
-    """``cache.save(...)``; False (with a warning, once per folder) when the cache cannot be written."""
+def keep(cache: ActivationCache, key: str, activations: xr.DataArray, parts: dict[str, Any], *,
+         storage: str = "float32") -> bool:
+    """``cache.save(...)`` in ``storage``; False (with a warning, once per folder) when the cache cannot be written."""
     try:
         root = str(cache.root)
         if root not in _CLEANED and Path(root).is_dir():
             _CLEANED.add(root)
             remove_stale_temporaries(root)
-        cache.save(key, activations, parts)
+        return cache.save(key, activations, parts, storage=storage)
     except OSError as exc:
         _warn_once(cache, "written", exc)
         return False
-    return True

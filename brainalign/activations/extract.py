@@ -34,7 +34,7 @@ plain joined prefixes and fit, a causal model still runs each passage once; othe
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from .._version import __version__
-from .cache import ActivationCache, cache_key, stimulus_hash
+from .cache import STORAGES, ActivationCache, cache_key, round_trip, stimulus_hash
 from .cache_guard import cached, keep
 from .literal import growing_contexts, literal_encode, tokenizer_limit
 from .tokens import encode_items
@@ -117,7 +117,7 @@ def validate_passages(passages: Any, item_ids: Sequence[Any] | None = None) -> t
 def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_ids: Sequence[Any] | None = None,
                         batch_size: int = 8, cache: bool | str | os.PathLike = True, progress: bool = True,
                         window_stride: int | None = None, per_item: bool = False, context: str = "joined",
-                        sublayers: Sequence[str] = ()) -> xr.DataArray:
+                        sublayers: Sequence[str] = (), storage: str = "float32") -> xr.DataArray:
     """Hidden states of every layer at the last token of each item, with context growing within each passage.
 
     Parameters
@@ -151,6 +151,9 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
     sublayers : sequence of str
         Submodules of each decoder block to read as well (e.g. ``("post_attention_layernorm",)``); blocks without
         them are skipped.
+    storage : {"float32", "float16", "int8"}
+        How the cache stores the values (:mod:`brainalign.activations.cache`); the values returned are those a
+        cached read returns, also on the first computation.
 
     Returns
     -------
@@ -174,12 +177,15 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
     if context not in CONTEXTS:
         raise ValueError(f"context must be one of {CONTEXTS}, got {context!r}")
     sublayers = tuple(sublayers)
+    if storage not in STORAGES:
+        raise ValueError(f"unknown storage {storage!r}; choose one of {STORAGES}")
     s_hash = stimulus_hash(items, ids)
     readout = READOUT + ("" if window_stride is None else f"/stride{window_stride}")
     readout += ("/literal-context" if context == "literal" else "") + "".join(f"/+{name}" for name in sublayers)
     # batch_size is part of the key: padding to another batch's width changes the float sums (by ~1e-9)
     parts = {"model_id": model.model_id, "revision": model.revision, "dtype": str(model.dtype),
-             "max_length": model.max_length, "stimuli": s_hash, "readout": readout, "batch_size": batch_size}
+             "max_length": model.max_length, "stimuli": s_hash, "readout": readout, "batch_size": batch_size,
+             "storage": storage}
     store = None
     if cache:
         store = ActivationCache(None if cache is True else cache)
@@ -198,15 +204,15 @@ def extract_activations(model: Any, passages: Sequence[Sequence[str]], *, item_i
     else:
         seqs = _causal_sequences(model, items, window_stride)
     names = readout_layer_names(model, sublayers)
-    values = _run(model, seqs, n_items, batch_size, progress, sublayers)
+    values = round_trip(_run(model, seqs, n_items, batch_size, progress, sublayers), storage)
     da = xr.DataArray(values, dims=("layer", "item", "unit"),
                       coords={"layer": names, "item": ids, "unit": np.arange(values.shape[2]),
                               "passage": ("item", passage_of_item)},
                       attrs={"model": model.name, "model_id": model.model_id, "model_revision": model.revision,
                              "readout": readout, "max_length": model.max_length, "brainalign_version": __version__,
-                             "stimulus_hash": s_hash, "batch_size": batch_size})
+                             "stimulus_hash": s_hash, "batch_size": batch_size, "storage": storage})
     if store is not None:
-        keep(store, key, da, parts)  # best effort: an unwritable cache warns once and costs nothing else
+        keep(store, key, da, parts, storage=storage)  # best effort: an unwritable cache warns once, costs nothing else
     return da
 
 
@@ -335,6 +341,39 @@ def _submodule(block: Any, dotted: str) -> Any:
     return module
 
 
+def layer_hooks(model: Any, gather: Callable[[int, Any], None], sublayers: Sequence[str] = ()) -> list[Any]:
+    """Hooks that hand every readout layer's hidden states to ``gather(layer_index, hidden)`` during a forward.
+
+    ``layer_index`` follows :func:`readout_layer_names` (for a decoder: 0 = the input of the first block, then each
+    block's ``sublayers`` and output); ``hidden`` is the tensor ``[batch, seq, hidden]``. Remove the returned handles
+    after use.
+    """
+    blocks = model.blocks()
+
+    def unpack(h: Any) -> Any:
+        return h[0] if isinstance(h, (tuple, list)) else h
+
+    handles = []
+    if model.is_encoder_decoder:
+        stacks = list(blocks["encoder"]) + list(blocks["decoder"])
+        for k, block in enumerate(stacks):
+            handles.append(block.register_forward_hook(lambda m, a, o, k=k: gather(k, unpack(o))))
+    else:
+        dec = blocks["decoder"]
+        handles.append(dec[0].register_forward_pre_hook(
+            lambda m, a, kw: gather(0, a[0] if a else kw["hidden_states"]), with_kwargs=True))
+        row = 1
+        for block in dec:
+            for sub in sublayers:
+                module = _submodule(block, sub)
+                if module is not None:
+                    handles.append(module.register_forward_hook(lambda m, a, o, k=row: gather(k, unpack(o))))
+                    row += 1
+            handles.append(block.register_forward_hook(lambda m, a, o, k=row: gather(k, unpack(o))))
+            row += 1
+    return handles
+
+
 def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progress: bool,
          sublayers: Sequence[str] = ()) -> np.ndarray:
     """Forward the sequences in length-sorted batches and gather the readouts of every layer.
@@ -345,7 +384,6 @@ def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progr
     """
     import torch
 
-    blocks = model.blocks()
     net = model.hf_model
     hidden = int(getattr(net.config.get_text_config() if hasattr(net.config, "get_text_config") else net.config,
                          "hidden_size", 0) or getattr(net.config, "d_model", 0))
@@ -355,29 +393,10 @@ def _run(model: Any, seqs: list[_Sequence], n_items: int, batch_size: int, progr
     state: dict[str, Any] = {}
 
     def gather(layer: int, h: Any) -> None:
-        h = h[0] if isinstance(h, (tuple, list)) else h
-        vals = h[state["b"], state["p"]].float().cpu().numpy()
-        out[layer, state["rows"]] = vals
+        out[layer, state["rows"]] = h[state["b"], state["p"]].float().cpu().numpy()
         seen[layer, state["rows"]] = True
 
-    handles = []
-    if model.is_encoder_decoder:
-        stacks = list(blocks["encoder"]) + list(blocks["decoder"])
-        for k, block in enumerate(stacks):
-            handles.append(block.register_forward_hook(lambda m, a, o, k=k: gather(k, o)))
-    else:
-        dec = blocks["decoder"]
-        handles.append(dec[0].register_forward_pre_hook(
-            lambda m, a, kw: gather(0, a[0] if a else kw["hidden_states"]), with_kwargs=True))
-        row = 1
-        for block in dec:
-            for sub in sublayers:
-                module = _submodule(block, sub)
-                if module is not None:
-                    handles.append(module.register_forward_hook(lambda m, a, o, k=row: gather(k, o)))
-                    row += 1
-            handles.append(block.register_forward_hook(lambda m, a, o, k=row: gather(k, o)))
-            row += 1
+    handles = layer_hooks(model, gather, sublayers)
     pad_id = model.tokenizer.pad_token_id
     if pad_id is None:
         pad_id = 0

@@ -43,7 +43,7 @@ T5 (encoder-decoder) has no single causal next-word distribution; three methods 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -114,20 +114,32 @@ def word_surprisal(model: Any, words: Sequence[str], *, progress: bool = True, m
         raise ValueError(f"max_context {L} exceeds the model's max_length {model.max_length}")
     if model.is_encoder_decoder and t5_method == "word-tokens":
         return _t5_word_tokens(model, words, L, progress=progress, batch_size=batch_size)
-    _, _, enc = encode_items(model.tokenizer, words)
+    lead, body, word_of = lead_and_body(model.tokenizer, words)
+    if model.is_encoder_decoder:  # causal-decoder: the decoder start token plays the role of BOS
+        lead = np.array([model.hf_model.config.decoder_start_token_id], dtype=np.int64)
+    token_bits = _windowed_token_surprisal(model, lead, body, L, stride, progress=progress, chunk=chunk)
+    return _sum_per_word(token_bits, word_of, len(words))
+
+
+def lead_and_body(tokenizer: Any, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tokens of the words joined by spaces, split as the windows read them.
+
+    Returns
+    -------
+    lead : ndarray of int, shape [n_lead]
+        Special tokens before the text (a BOS token), repeated at the start of every window.
+    body : ndarray of int, shape [n_body]
+        The other non-special tokens, in order.
+    word_of : ndarray of int, shape [n_body]
+        The word each body token belongs to (-1 for none).
+    """
+    _, _, enc = encode_items(tokenizer, words)
     n_lead = 0
     while n_lead < len(enc.ids) and enc.special[n_lead]:
         n_lead += 1
     body_idx = np.nonzero(~enc.special)[0]
     body_idx = body_idx[body_idx >= n_lead]
-    body = enc.ids[body_idx]
-    word_of = enc.item_of_token[body_idx]
-    if model.is_encoder_decoder:  # causal-decoder: the decoder start token plays the role of BOS
-        lead = np.array([model.hf_model.config.decoder_start_token_id], dtype=np.int64)
-    else:
-        lead = enc.ids[:n_lead]
-    token_bits = _windowed_token_surprisal(model, lead, body, L, stride, progress=progress, chunk=chunk)
-    return _sum_per_word(token_bits, word_of, len(words))
+    return enc.ids[:n_lead], enc.ids[body_idx], enc.item_of_token[body_idx]
 
 
 def _check_words(words: Sequence[str]) -> list[str]:
@@ -169,8 +181,14 @@ def _windows(n: int, budget: int, stride: int) -> list[tuple[int, int, int]]:
 
 
 def _windowed_token_surprisal(model: Any, lead: np.ndarray, body: np.ndarray, L: int, stride: int | None, *,
-                              progress: bool, chunk: int) -> np.ndarray:
-    """Surprisal (bits) of each body token given earlier tokens, shape [n_body] (NaN when nothing precedes it)."""
+                              progress: bool, chunk: int, score: bool = True,
+                              on_window: Callable[[int, int, int], None] | None = None) -> np.ndarray:
+    """Surprisal (bits) of each body token given earlier tokens, shape [n_body] (NaN when nothing precedes it).
+
+    ``on_window(begin, end, first)`` is called before each window's forward (the window holds the lead tokens, then
+    body tokens ``begin:end``; tokens ``first:end`` are scored in it): hooks on the blocks read the hidden states of
+    the same forward (:mod:`brainalign.activations.readout`). ``score=False`` skips the language-model head (all NaN).
+    """
     import torch
 
     budget = L - len(lead)
@@ -180,10 +198,15 @@ def _windowed_token_surprisal(model: Any, lead: np.ndarray, body: np.ndarray, L:
     bits = np.full(len(body), np.nan)
     net = model.hf_model
     dev = model.device
+    what = "surprisal" if score else "states"
     with torch.inference_mode():
-        for begin, end, first in tqdm(windows, desc=f"{model.name}: surprisal", unit="window", disable=not progress):
+        for begin, end, first in tqdm(windows, desc=f"{model.name}: {what}", unit="window", disable=not progress):
+            if on_window is not None:
+                on_window(begin, end, first)
             ids = torch.from_numpy(np.concatenate([lead, body[begin:end]])).long()[None].to(dev)
             hidden = _final_hidden(model, ids)  # [T, H]
+            if not score:
+                continue
             # body token q sits at input position len(lead) + q - begin and is predicted from the position before
             targets = np.arange(first, end)
             pred_pos = len(lead) + targets - begin - 1

@@ -177,6 +177,13 @@ class Benchmark:
         """Score precomputed activations, dims ``("layer", "item", "unit")``, items = :attr:`Stimuli.item_ids`."""
         raise NotImplementedError(f"{type(self).__name__} does not score activations")
 
+    def readout_requests(self) -> list[Any]:
+        """What :meth:`score` will read with :func:`brainalign.activations.corpus_readout`
+        (:class:`~brainalign.activations.ReadoutRequest`); the job loop gives them to a
+        :func:`~brainalign.activations.readout_session`, so that benchmarks reading the same corpus share one
+        forward. Default: nothing declared."""
+        return []
+
     # ------------------------------------------------------------------------------------------------- helpers
     def result(self, model_name: str, scores: float | dict[str, float], *, details: dict[str, Any] | None = None,
                provenance: dict[str, Any] | None = None) -> BenchmarkResult:

@@ -3,7 +3,8 @@
 Brain-Score's ``Futrell2018-pearsonr`` (data-sources.md):
 
 - model side: per-word surprisal in bits, summed over the word's subword tokens, with the context accumulating over all
-  10 stories in order (:func:`brainalign.activations.word_surprisal`);
+  10 stories in order (:func:`brainalign.activations.word_surprisal`, computed by the shared, cached readout
+  :func:`brainalign.activations.corpus_readout`, which gives the same numbers);
 - target: per-word mean reading time over subjects (``mean_rt_2016``, Brain-Score's ``data.mean('subject')``);
 - words that start a sentence are excluded (9,775 of 10,256 words are scored);
 - raw score: ``|Pearson r|`` (Brain-Score takes the absolute value), no fitting;
@@ -14,7 +15,6 @@ Brain-Score's ``Futrell2018-pearsonr`` (data-sources.md):
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,15 +22,14 @@ import numpy as np
 from scipy.stats import pearsonr
 
 from .._docs import fill_doc
-from ..activations.surprisal import word_surprisal
 from ..scores.result import BenchmarkResult
 from . import register_benchmark
-from ._futrell import NaturalStoriesBenchmark
+from ._futrell import SurprisalBenchmark
 
 
 @register_benchmark
 @fill_doc
-class Futrell2018(NaturalStoriesBenchmark):
+class Futrell2018(SurprisalBenchmark):
     """Behavioral alignment: |Pearson r| between per-word surprisal and mean reading time (see the module docstring).
 
     Parameters
@@ -41,8 +40,10 @@ class Futrell2018(NaturalStoriesBenchmark):
     target : str
         Target column of the word table (``"mean_rt_2016"``, Brain-Score's).
     surprisal_kwargs : dict, optional
-        Passed to :func:`brainalign.activations.word_surprisal` (``max_context``, ``stride``, ``t5_method``, ...), over
-        the protocol's (paper: ``context="literal"``, ``t5_method="paper"``).
+        Options of the surprisal: in the brainalign protocol, of :func:`brainalign.activations.corpus_readout`
+        (``max_context``, ``stride``, ``t5_method``, ``batch_size``, ``chunk``, ``cache``), whose surprisal is
+        :func:`brainalign.activations.word_surprisal`'s; in the paper protocol, of ``word_surprisal`` itself, over
+        the protocol's (``context="literal"``, ``t5_method="paper"``).
     %(protocol)s
     stories : sequence of int, optional
         Only these stories (quick runs, oracle tests); default all ten.
@@ -57,34 +58,7 @@ class Futrell2018(NaturalStoriesBenchmark):
                  target: str = "mean_rt_2016", surprisal_kwargs: dict[str, Any] | None = None,
                  protocol: str | None = None, stories: Any = None) -> None:
         super().__init__(data_home=data_home, ceiling=ceiling, target=target, protocol=protocol, stories=stories)
-        self.surprisal_kwargs = dict(surprisal_kwargs or {})
-
-    @fill_doc
-    def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> BenchmarkResult:
-        """Surprisal of every word of the corpus (one context over all stories), then :meth:`score_predictions`.
-
-        Parameters
-        ----------
-        %(model)s
-        batch_size : int, optional
-            Words per forward pass of T5's ``"paper"`` surprisal (causal models read the text in windows).
-        %(progress)s
-
-        Returns
-        -------
-        BenchmarkResult
-            ``raw`` = |r|; ``details``: ``r`` (signed), ``n_words``, ``surprisal`` [10256], ``seconds``.
-        """
-        kwargs = {**self.protocol.surprisal, **self.surprisal_kwargs}
-        if batch_size is not None:
-            kwargs["batch_size"] = batch_size
-        t0 = time.perf_counter()
-        surprisal = word_surprisal(model, self.words, progress=progress, **kwargs)
-        seconds = time.perf_counter() - t0
-        result = self.finish(self.score_predictions(surprisal, model_name=model.name), model)
-        result.details["seconds"] = seconds
-        result.details["surprisal_kwargs"] = {k: v for k, v in kwargs.items() if k != "batch_size"}
-        return result
+        self._set_surprisal_kwargs(surprisal_kwargs)
 
     @fill_doc
     def score_predictions(self, values: Sequence[float] | np.ndarray, model_name: str = "predictions"

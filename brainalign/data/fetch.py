@@ -9,6 +9,7 @@ and the actual hash.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,16 +27,27 @@ class ChecksumError(ValueError):
     """A file's hash differs from the published one (corrupt, truncated or changed upstream)."""
 
 
+#: The hash git gives a file (``git hash-object``): sha1 of ``b"blob <size>\0"`` plus the bytes. Upstream repositories
+#: publish it for every file (``git ls-tree``), also for files whose content is not mirrored anywhere else.
+GIT_BLOB = "git-blob"
+
+
 def file_hash(path: str | os.PathLike, algorithm: str = "sha1") -> str:
-    """Hex digest of a file's bytes (:func:`pooch.file_hash`).
+    """Hex digest of a file's bytes (:func:`pooch.file_hash`), or its git blob id (``algorithm="git-blob"``).
 
     Parameters
     ----------
     path : path-like
         File to hash.
     algorithm : str
-        Any :mod:`hashlib` algorithm name (``"sha1"``, ``"sha256"``, ...).
+        Any :mod:`hashlib` algorithm name (``"sha1"``, ``"sha256"``, ...) or :data:`GIT_BLOB`.
     """
+    if algorithm == GIT_BLOB:
+        h = hashlib.sha1(f"blob {os.path.getsize(path)}\0".encode())
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
     return pooch.file_hash(str(path), alg=algorithm)
 
 
@@ -64,12 +76,12 @@ def fetch_file(
     dataset : str
         Sub-folder of the data home (``"naturalstories"``, ``"pereira2018"``, ...).
     filename : str
-        File name inside that folder.
+        File name inside that folder (may include sub-folders, e.g. ``"freqs/freqs-1.tsv"``).
     urls : sequence of str
         Official download locations, tried in order.
     known_hash : str, optional
-        ``"sha1:<hex>"`` (or any ``"<alg>:<hex>"``; a bare hex string means sha1). Checked for files found in the data
-        home as well as for downloads.
+        ``"sha1:<hex>"`` (or any ``"<alg>:<hex>"``, including ``"git-blob:<hex>"``; a bare hex string means sha1).
+        Checked for files found in the data home as well as for downloads.
     data_home : path-like, optional
         Overrides the data-home lookup.
     progress : bool
@@ -112,16 +124,17 @@ def fetch_file(
     if not urls:
         raise DataNotFoundError(f"{filename} is not in the data home: looked for {where}, and it has no public URL.")
     errors: list[str] = []
+    pooch_hash = f"{expected[0]}:{expected[1]}" if expected and expected[0] != GIT_BLOB else None
     for url in urls:
         try:
-            downloaded = pooch.retrieve(
-                url,
-                known_hash=f"{expected[0]}:{expected[1]}" if expected else None,
-                fname=filename,
-                path=path.parent,
-                progressbar=progress,
-            )
-            return Path(downloaded)
+            downloaded = Path(pooch.retrieve(url, known_hash=pooch_hash, fname=path.name, path=path.parent,
+                                             progressbar=progress))
+            if expected is not None and expected[0] == GIT_BLOB:  # pooch cannot check it: check before use
+                actual = file_hash(downloaded, GIT_BLOB)
+                if actual != expected[1]:
+                    downloaded.unlink(missing_ok=True)
+                    raise ValueError(f"hash mismatch: {GIT_BLOB} {actual}, expected {expected[1]}")
+            return downloaded
         except ValueError as exc:  # pooch: hash mismatch; the partial file has been removed
             if "hash" in str(exc).lower():
                 errors.append(f"{url}: checksum mismatch ({exc})")

@@ -20,6 +20,15 @@ The table's ``attrs`` record ``source`` and ``sha1`` of the file it came from.
 
 Per-subject reading times (for recomputing the split-half ceiling) come only from the assembly:
 :func:`load_subject_rts`.
+
+Files for reading-time regressions (``Futrell2018-ppp``), each pinned to a commit of languageMIT/naturalstories and
+verified by its checksum:
+
+- :func:`load_unigram_counts`: Google Books unigram counts of every word (``freqs/freqs-1.tsv``);
+- :func:`load_gpt3_logprobs`: GPT-3 (davinci) per-token log-probabilities of the stories (``probs/all_stories_gpt3.csv``),
+  a strong-model reference point;
+- :func:`load_processed_rts`: per-subject self-paced reading times (``processed_RTs.tsv``, the 2025 realignment;
+  not in the offline mirror, downloaded with its git blob id when the network allows).
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ import pandas as pd
 import xarray as xr
 
 from .._docs import fill_doc
-from .fetch import ChecksumError, DataNotFoundError, fetch_file
+from .fetch import GIT_BLOB, ChecksumError, DataNotFoundError, fetch_file
 
 DATASET = "naturalstories"
 TARGETS_FILE = "futrell2018_brainscore_targets.tsv"
@@ -52,6 +61,20 @@ STORIES_URL = f"{_GITHUB}/4700daad696e942f5aba23c957a7423d0de66612/naturalstorie
 WORDINFO_2016_FILE = "processed_wordinfo_2016.tsv"
 WORDINFO_2016_SHA1 = "7f62c1f7a0f9bce24be57d9356fad739b7eb8223"
 WORDINFO_2016_URL = f"{_GITHUB}/d5cbe5aa3758d551d0c51ca8fc44bde973f0836f/naturalstories_RTS/processed_wordinfo.tsv"
+
+FREQS_FILE = "freqs/freqs-1.tsv"
+FREQS_SHA1 = "fd6be53dfc7297dfeae16ea06e8f2791a8b868d8"
+FREQS_URL = f"{_GITHUB}/4700daad696e942f5aba23c957a7423d0de66612/freqs/freqs-1.tsv"
+GPT3_FILE = "probs/all_stories_gpt3.csv"
+GPT3_SHA1 = "ecb3c6e08153fbe0fe3ef48431386b14443abd86"
+GPT3_URL = f"{_GITHUB}/4700daad696e942f5aba23c957a7423d0de66612/probs/all_stories_gpt3.csv"
+#: Per-subject reading times at the 2025-05-13 realignment (commit 4700daa). Only the git blob id is published (the
+#: file is not in the offline mirror), so the download is checked against it (:data:`brainalign.data.fetch.GIT_BLOB`).
+PROCESSED_RTS_FILE = "processed_RTs.tsv"
+PROCESSED_RTS_BLOB = "1424db97ff998e86090ad3d05e680043b96fff9b"
+PROCESSED_RTS_URL = f"{_GITHUB}/4700daad696e942f5aba23c957a7423d0de66612/naturalstories_RTS/processed_RTs.tsv"
+#: Columns of :func:`load_processed_rts`.
+SUBJECT_RT_COLUMNS = ["subject", "story_id", "word_id", "word", "rt", "correct"]
 
 N_WORDS = 10_256
 N_SENTENCES = 481
@@ -246,10 +269,114 @@ def load_subject_rts(*, data_home: str | os.PathLike | None = None, progress: bo
     return da
 
 
+@fill_doc
+def load_unigram_counts(*, data_home: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
+    """Google Books unigram count of every word of the stories (the Natural Stories ``freqs/freqs-1.tsv``).
+
+    The count is that of the word stripped of surrounding punctuation (the ``<story>.<position>.word`` token code of
+    ``words.tsv``), summed over the years 1990 to the present (``freqs/README.md`` of the corpus).
+
+    Parameters
+    ----------
+    %(data_source)s
+
+    Returns
+    -------
+    pandas.DataFrame of counts
+        One row per word with a count: ``story_id``, ``word_id``, ``token`` (the word as counted), ``count`` (int;
+        0 for words the n-gram corpus does not contain). 10 of the 10,256 words (punctuation-only tokens and a few
+        hyphenated compounds) have no ``word`` code and no row. ``attrs``: ``source``, ``sha1``.
+    """
+    path = fetch_file(DATASET, FREQS_FILE, urls=[FREQS_URL], known_hash=f"sha1:{FREQS_SHA1}", data_home=data_home,
+                      progress=progress)
+    raw = pd.read_csv(path, sep="\t", header=None, quoting=3, keep_default_na=False,
+                      names=["code", "order", "token", "count", "context_count"], dtype={"count": "int64"},
+                      usecols=["code", "token", "count"])
+    parts = raw["code"].str.split(".", expand=True)
+    words = raw[parts[2] == "word"]
+    parts = parts[parts[2] == "word"]
+    out = pd.DataFrame({"story_id": parts[0].astype(int).to_numpy(), "word_id": parts[1].astype(int).to_numpy(),
+                        "token": words["token"].astype(str).to_numpy(), "count": words["count"].to_numpy()})
+    out.attrs.update(source=str(path), sha1=FREQS_SHA1)
+    return out
+
+
+@fill_doc
+def load_gpt3_logprobs(*, data_home: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
+    """GPT-3 (davinci, 2020-05-03) log-probabilities of every token of the stories (``probs/all_stories_gpt3.csv``).
+
+    Each story was scored as one text (the words joined by single spaces), so ``offset`` is the token's character
+    offset in that text, whitespace included.
+
+    Parameters
+    ----------
+    %(data_source)s
+
+    Returns
+    -------
+    pandas.DataFrame of tokens
+        ``story_id`` (1-10), ``token`` (GPT-3's token, leading space included), ``offset`` (int), ``logprob``
+        (natural log; NaN for the first token of each story, which has no context). ``attrs``: ``source``,
+        ``sha1``, ``model``.
+    """
+    path = fetch_file(DATASET, GPT3_FILE, urls=[GPT3_URL], known_hash=f"sha1:{GPT3_SHA1}", data_home=data_home,
+                      progress=progress)
+    raw = pd.read_csv(path, keep_default_na=False, na_values={"logprob": [""]}, dtype={"token": str})
+    out = pd.DataFrame({"story_id": raw["story"].astype(int) + 1, "token": raw["token"].astype(str),
+                        "offset": raw["offset"].astype(int), "logprob": raw["logprob"].astype(float)})
+    out.attrs.update(source=str(path), sha1=GPT3_SHA1, model=str(raw["model"].iloc[0]))
+    return out
+
+
+@fill_doc
+def load_processed_rts(*, data_home: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
+    """Per-subject self-paced reading times, the corpus's ``processed_RTs.tsv`` (2025-05-13 realignment).
+
+    The corpus's ``process_RTs.R`` kept RTs between 100 and 3000 ms from subjects who answered more than 4 of the 6
+    comprehension questions of the story correctly. This file is not in the offline mirror; it is downloaded from the
+    pinned commit and checked against its git blob id. Unlike the per-word means of :func:`load_targets` (2016
+    release), it includes the 2025 correction of a one-position misalignment between words and RTs.
+
+    Parameters
+    ----------
+    %(data_source)s
+
+    Returns
+    -------
+    pandas.DataFrame of readings
+        :data:`SUBJECT_RT_COLUMNS`: ``subject`` (WorkerId), ``story_id``, ``word_id`` (zone), ``word``, ``rt`` (ms),
+        ``correct`` (comprehension answers correct); one row per subject and word read. ``attrs``: ``source``,
+        ``checksum``.
+
+    Raises
+    ------
+    DataNotFoundError
+        Not in the data home and not downloadable (offline mode or no network).
+    """
+    path = fetch_file(DATASET, PROCESSED_RTS_FILE, urls=[PROCESSED_RTS_URL],
+                      known_hash=f"{GIT_BLOB}:{PROCESSED_RTS_BLOB}", data_home=data_home, progress=progress)
+    return subject_rts_table(_read_tsv(path), source=str(path), checksum=f"{GIT_BLOB}:{PROCESSED_RTS_BLOB}")
+
+
+def subject_rts_table(raw: pd.DataFrame, *, source: str = "", checksum: str = "") -> pd.DataFrame:
+    """:data:`SUBJECT_RT_COLUMNS` from a table in the layout of ``processed_RTs.tsv`` (``WorkerId``, ``item``,
+    ``zone``, ``word``, ``RT``, ``correct``)."""
+    missing = [c for c in ("WorkerId", "item", "zone", "word", "RT") if c not in raw.columns]
+    if missing:
+        raise ValueError(f"not a processed_RTs.tsv table: columns {missing} are missing")
+    out = pd.DataFrame({"subject": raw["WorkerId"].astype(str), "story_id": raw["item"].astype(int),
+                        "word_id": raw["zone"].astype(int), "word": raw["word"].astype(str),
+                        "rt": raw["RT"].astype(float),
+                        "correct": raw["correct"].astype(float) if "correct" in raw else np.nan})
+    out.attrs.update(source=source, checksum=checksum)
+    return out
+
+
 def data_sha1(df: pd.DataFrame) -> str:
     """sha1 of the source file of a table from :func:`load_targets` (for provenance)."""
     return str(df.attrs.get("sha1", ""))
 
 
-__all__ = ["TARGET_COLUMNS", "build_targets", "data_sha1", "load_subject_rts", "load_targets", "segment_sentences",
-           "word_core"]
+__all__ = ["SUBJECT_RT_COLUMNS", "TARGET_COLUMNS", "build_targets", "data_sha1", "load_gpt3_logprobs",
+           "load_processed_rts", "load_subject_rts", "load_targets", "load_unigram_counts", "segment_sentences",
+           "subject_rts_table", "word_core"]

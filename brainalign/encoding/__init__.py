@@ -9,6 +9,8 @@
   per-neuroid alphas;
 - :func:`ridge_cv_predict`: ridge with per-target alphas by inner K-fold (himalaya; the Wehbe2014 pipeline);
 - :func:`cross_validated_ridge`: grouped ridge of one behavioral target (Futrell2018-encoding);
+- :func:`delta_log_likelihood`, :func:`mixed_delta_log_likelihood`: psychometric predictive power, the held-out
+  gain in log-likelihood of a reading-time regression when a predictor joins a baseline (Futrell2018-ppp);
 - :func:`extrapolation_ceiling`, :func:`split_half_consistency`: noise ceilings from the human data;
 - :func:`pearson_r` (numpy) and :func:`correlate` / :func:`normalized_targets` (torch): Pearson r.
 
@@ -30,6 +32,8 @@ _PUBLIC = {
     "aggregate": "predictivity", "linear_predictivity": "predictivity", "ridge_predictivity": "predictivity",
     "ridge_cv_predict": "ridge_cv",
     "cross_validated_ridge": "grouped_ridge", "DEFAULT_RELATIVE_ALPHAS": "grouped_ridge",
+    "PPPResult": "reading_times", "delta_log_likelihood": "reading_times",
+    "mixed_delta_log_likelihood": "reading_times", "spillover": "reading_times",
     "CeilingResult": "ceilings", "extrapolation_ceiling": "ceilings", "fit_saturation": "ceilings",
     "saturation": "ceilings", "spearman_brown": "split_half", "split_half_consistency": "split_half",
 }

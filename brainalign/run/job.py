@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..activations.readout import readout_session
 from ..benchmarks import load_benchmark
 from ..benchmarks.base import Benchmark
 from ..benchmarks.protocols import get_protocol
@@ -169,6 +170,16 @@ class _Heartbeat:
 _UNCLAIMED = object()
 
 
+def _readout_requests(benchmarks: Any) -> list[Any]:
+    """The readout requests the benchmarks declare (plugins without ``readout_requests`` declare none)."""
+    out: list[Any] = []
+    for b in benchmarks:
+        declare = getattr(b, "readout_requests", None)
+        if callable(declare):
+            out.extend(declare())
+    return out
+
+
 def run_model_job(request: ModelRequest, benchmarks: Sequence[str] | Mapping[str, Benchmark],
                   store: ResultStore | str | os.PathLike, *, device: str = "auto", dtype: str = "auto",
                   batch_size: int | None = None, overwrite: bool = False, progress: bool = True,
@@ -319,36 +330,37 @@ def run_model_job(request: ModelRequest, benchmarks: Sequence[str] | Mapping[str
         identity = {**model.score_info(), "model_id": model.model_id, "revision": model.revision,
                     "n_layers": len(model.layer_names)}
 
-        # 3. score, storing each result as soon as it exists
-        for bench, benchmark in ready.items():
-            start, cpu0 = time.perf_counter(), time.process_time()
-            summary: dict[str, Any] = {}
-            try:
-                result = benchmark.score(model, batch_size=batch_size, progress=progress)
-                result.model = request.name  # the scores name: unique per task (ModelRequest.name)
-                scores = result.to_scores(model.score_info())  # explicit: a plugin's score() may not attach it
-                summary = summarize(scores)
-                elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
-                key = request.key(bench)
+        # 3. score, storing each result as soon as it exists; benchmarks that read the same corpus share one
+        #    forward (the first to run computes what the others declared; activations.readout)
+        with readout_session(_readout_requests(ready.values())):
+            for bench, benchmark in ready.items():
+                start, cpu0 = time.perf_counter(), time.process_time()
+                summary: dict[str, Any] = {}
                 try:
-                    where = store.put(key, result, scores, overwrite=overwrite,
-                                      record={"elapsed_s": round(elapsed, 3), "model_load_s": round(load_seconds, 3),
-                                                      "device": str(model.device), "dtype": str(model.dtype),
-                                              "batch_size": batch_size, "model": identity,
-                                              "provenance": dict(result.provenance)})
-                except FileExistsError:
-                    if not store.is_done(key):
-                        raise
+                    result = benchmark.score(model, batch_size=batch_size, progress=progress)
+                    result.model = request.name  # the scores name: unique per task (ModelRequest.name)
+                    scores = result.to_scores(model.score_info())  # explicit: a plugin's score() may not attach it
+                    summary = summarize(scores)
+                    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
+                    key = request.key(bench)
+                    try:
+                        record = {"elapsed_s": round(elapsed, 3), "model_load_s": round(load_seconds, 3),
+                                  "device": str(model.device), "dtype": str(model.dtype), "batch_size": batch_size,
+                                  "model": identity, "provenance": dict(result.provenance)}
+                        where = store.put(key, result, scores, overwrite=overwrite, record=record)
+                    except FileExistsError:
+                        if not store.is_done(key):
+                            raise
+                        beat.release(bench)
+                        emit(TaskOutcome(request, bench, status="skipped", file=store.location(key),
+                                         summary=store.summary(key), note="finished by another run meanwhile"))
+                        continue
                     beat.release(bench)
-                    emit(TaskOutcome(request, bench, status="skipped", file=store.location(key),
-                                     summary=store.summary(key), note="finished by another run meanwhile"))
-                    continue
-                beat.release(bench)
-                emit(TaskOutcome(request, bench, status="done", file=where, elapsed=elapsed, cpu_seconds=cpu,
-                                 load_seconds=load_seconds, load_cpu_seconds=load_cpu, summary=summary,
-                                 note=notes.get(bench, "")))
-            except Exception as exc:  # noqa: BLE001 - one task's failure must not stop the others
-                fail(bench, exc, traceback.format_exc(), start, summary)
+                    emit(TaskOutcome(request, bench, status="done", file=where, elapsed=elapsed, cpu_seconds=cpu,
+                                     load_seconds=load_seconds, load_cpu_seconds=load_cpu, summary=summary,
+                                     note=notes.get(bench, "")))
+                except Exception as exc:  # noqa: BLE001 - one task's failure must not stop the others
+                    fail(bench, exc, traceback.format_exc(), start, summary)
         del model
     gc.collect()
     free_gpu_memory()

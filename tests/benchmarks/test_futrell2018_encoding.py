@@ -38,10 +38,16 @@ def test_encoding_score_activations(shared_data):
 
 
 def test_encoding_stimuli(shared_data):
+    """The corpus is one text (Brain-Score's presentation of Futrell2018), as for the surprisal benchmarks."""
     enc = brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data)
     passages, ids = enc.stimuli.passages, enc.stimuli.item_ids
-    assert len(passages) == 10 and sum(map(len, passages)) == 10256 == len(ids)
+    assert len(passages) == 1 and len(passages[0]) == 10256 == len(ids)
     assert passages[0][:3] == ["If", "you", "were"] and ids[:3] == [1, 2, 3]
+    (req,) = enc.readout_requests()
+    assert req.words == tuple(passages[0]) and not req.surprisal and req.storage == "int8"
+    assert len(req.state_items) == 9775 and req.item_ids[:3] == (1, 2, 3)
+    with pytest.raises(ValueError, match="corpus_readout"):
+        brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data, extraction_kwargs={"per_item": True})
 
 
 def test_encoding_ceiling_is_futrell2018s():
@@ -53,3 +59,24 @@ def test_encoding_tiny_model(shared_data):
     res = enc.score(tiny_model("llama"), progress=False, batch_size=4)
     assert res.layers["layer"].tolist() == ["embedding", "layer.0", "layer.1"]
     assert np.isfinite(res.layers["score"]).all() and res.details["extraction_seconds"] > 0
+    assert res.details["storage"] == "int8"
+
+
+def test_layer_scores_are_memoized_beside_the_activations(shared_data, tmp_path, monkeypatch):
+    from brainalign.benchmarks import futrell2018_encoding as enc_mod
+
+    fits = []
+    real = enc_mod.cross_validated_ridge
+    monkeypatch.setattr(enc_mod, "cross_validated_ridge", lambda *a, **k: fits.append(1) or real(*a, **k))
+    enc = brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data, extraction_kwargs={"cache": tmp_path})
+    model = tiny_model("gpt2")
+    cold = enc.score(model, progress=False)
+    n = len(fits)
+    warm = enc.score(model, progress=False)
+    assert n == 3 and len(fits) == n and not cold.details["memo"] and warm.details["memo"]
+    np.testing.assert_array_equal(warm.layers["score"], cold.layers["score"])
+    assert warm.best_layer == cold.best_layer and warm.provenance["model_revision"] == model.revision
+    np.testing.assert_array_equal(warm.details["fold_r"]["layer.1"], cold.details["fold_r"]["layer.1"])
+    other = brainalign.load_benchmark("Futrell2018-encoding", data_home=shared_data, target="mean_rt_2021",
+                                      extraction_kwargs={"cache": tmp_path})
+    assert not other.score(model, progress=False).details["memo"] and len(fits) == 2 * n  # other target: refit

@@ -56,7 +56,7 @@ def test_live_chapter_numbers_match_this_builds_scores(server, browser):
     text = page.inner_text("main")
     assert "Traceback" not in text and "Error" not in text.replace("Error bars", "")
     widths = _images_loaded(page)
-    assert len(widths) >= 2 and all(w > 0 for w in widths), f"figures missing or broken: {widths}"
+    assert len(widths) >= 3 and all(w > 0 for w in widths), f"figures missing or broken: {widths}"
     assert not errors, errors
     # every glued number is the one in the scores table written by the same build
     if not LIVE_SCORES.exists():
@@ -64,13 +64,31 @@ def test_live_chapter_numbers_match_this_builds_scores(server, browser):
     table = pd.read_csv(LIVE_SCORES)
     best = table[table["is_best_layer"]]
     beh = best[best["benchmark"] == "Futrell2018"].set_index("model")["score"]
+    ppp = best[best["benchmark"] == "Futrell2018-ppp"].set_index("model")["score"]
     enc = best[best["benchmark"] == "Futrell2018-encoding"].set_index("model")
-    assert len(beh) == 4 and len(enc) == 4, "expected 2 models + 2 untrained controls on both benchmarks"
+    assert len(beh) == len(ppp) == len(enc) == 4, "expected 2 models + 2 untrained controls on the three benchmarks"
     for model, raw in beh.items():
-        assert f"r = {raw:.3f}" in text, f"behavioral r of {model} ({raw:.3f}) not in the page"
+        assert f"{raw:.3f}" in text, f"behavioral |r| of {model} ({raw:.3f}) not in the page"
+    for model, raw in ppp.items():
+        assert f"{raw:.4f}" in text, f"ΔLL of {model} ({raw:.4f}) not in the page"
     for model, row in enc.iterrows():
         assert f"r = {row['score']:.3f}" in text, f"encoding r of {model} ({row['score']:.3f}) not in the page"
         assert row["layer"] in text, f"best layer of {model} ({row['layer']}) not in the page"
     # no unresolved glue references left in the prose
     assert not re.search(r"\{glue:\w+\}", text)
     page.close()
+
+
+def test_live_chapter_is_clean(server, browser):
+    """No build noise: warnings, progress bars, machine paths, reprs, undefined intervals; captioned figures."""
+    page, _ = _open(browser, f"{server}/{LIVE_PAGE}")
+    text = page.inner_text("main")
+    for noise in ("Warning", "it/s]", "BenchmarkResult(", "nan, nan", "/root/", "/home/", ".venv", "site-packages",
+                  str(ROOT)):
+        assert noise not in text, f"{noise!r} on the live page"
+    captions = page.eval_on_selector_all("main figure figcaption", "els => els.map(e => e.innerText)")
+    assert len(captions) >= 3 and all(re.match(r"Fig(ure|\.) ?\d", c) for c in captions), captions
+    alts = page.eval_on_selector_all("main img", "imgs => imgs.map(i => i.alt)")
+    assert all(len(a) > 40 and not a.endswith(".png") for a in alts), alts
+    page.close()
+

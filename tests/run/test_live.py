@@ -139,3 +139,163 @@ def test_a_failing_benchmark_raises_with_its_message():
     with pytest.raises(RuntimeError, match="a x Futrell2018 failed: ValueError: no such word"):
         score_models(["a"], include_untrained=False, verbose=False, loader=fake_loader([]),
                      benchmarks={"Futrell2018": Broken()})
+
+
+# ------------------------------------------------------------------------------------- the two metrics, analysed
+@pytest.fixture(scope="module")
+def real_benches(shared_data):
+    from brainalign.run.live import load_benchmarks
+
+    return load_benchmarks(["Futrell2018", "Futrell2018-ppp"], data_home=shared_data, n_boot=200)
+
+
+def _run(label, untrained, benches, surprisal, tokens):
+    from brainalign.run.live import ModelRun
+
+    paper, ppp = benches["Futrell2018"].score_predictions(surprisal, label), \
+        benches["Futrell2018-ppp"].score_predictions(surprisal, label)
+    paper.details["token_counts"] = tokens
+    return ModelRun(label=label, model=label.replace(UNTRAINED_SUFFIX, ""), untrained=untrained,
+                    results={"Futrell2018": paper, "Futrell2018-ppp": ppp})
+
+
+@pytest.fixture(scope="module")
+def analysis(real_benches):
+    """A "model" whose surprisal predicts reading times beyond the baseline, and a control that is its token count."""
+    from brainalign.run.live import analyse
+
+    t = real_benches["Futrell2018"].table
+    rng = np.random.default_rng(0)
+    tokens = 1 + (t["word_core"].str.len().to_numpy() > 6) + (~t["word"].str.isalnum()).to_numpy()
+    rt = real_benches["Futrell2018"].targets
+    good = 0.02 * rt + 2 * tokens + rng.normal(0, 2, len(t))
+    runs = [_run("m", False, real_benches, good, tokens),
+            _run("m" + UNTRAINED_SUFFIX, True, real_benches, 15.6 * tokens + rng.normal(0, 0.01, len(t)), tokens)]
+    return analyse(runs, real_benches, n_boot=200)
+
+
+def test_analysis_tables(analysis):
+    p = analysis.paper.set_index("label")
+    assert list(p.index) == ["m", "m (untrained)", "GPT-3 davinci (published log-probabilities)",
+                             "characters per word (no model)"]
+    assert p.loc["m (untrained)", "r"] == pytest.approx(p.loc["m (untrained)", "tokens_r"], abs=1e-3)
+    assert (p["r_low"] <= p["r"]).all() and (p["r"] <= p["r_high"]).all()
+    g = analysis.ppp.set_index("label")
+    assert g.loc["m", "dll"] > g.loc["m (untrained)", "dll"] and g.loc["m", "dll_low"] > 0
+    assert g.loc["m (untrained)", "dll"] == pytest.approx(g.loc["m (untrained)", "tokens_dll"], abs=2e-3)
+    tr = analysis.training.set_index("metric")
+    assert tr.loc["ΔLL (nats/word)", "verdict"] == "trained higher"
+    assert tr.loc["ΔLL (nats/word)", "low"] < tr.loc["ΔLL (nats/word)", "difference"] < tr.loc["ΔLL (nats/word)",
+                                                                                                 "high"]
+    assert {"np_dll", "np_tokens_dll", "tokens_dll"} <= set(analysis.ppp.columns)
+    assert analysis.numbers["n_punctuation"] > 500
+    assert list(analysis.training["metric"]) == ["|r| (paper)", "ΔLL (nats/word)", "ΔLL, no punctuation-attached words"]
+    for name in ("paper", "ppp", "punctuation", "training"):
+        html = analysis.table(name).to_html()
+        assert "nan" not in html.lower() and "<th" in html
+    with pytest.raises(KeyError):
+        analysis.table("nope")
+
+
+def test_analysis_sentences_are_chosen_by_the_numbers(analysis):
+    s = analysis.sentences
+    assert "gain more than the untrained control for the one model scored" in s["ppp"]
+    assert "token-count baseline" in s["confound"] and "m (untrained)" in s["confound"]
+    assert s["reference"].startswith("GPT-3's surprisal gains ΔLL = ")
+    assert "within" in s["verdict"] and "not clearly larger" not in s["verdict"] and "punctuation" in s["verdict"]
+    assert all("nan" not in v for v in s.values())
+
+
+def test_paired_difference():
+    from brainalign.run.live import paired_difference
+
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(2000)
+    a, b = y + rng.standard_normal(2000), y + 3 * rng.standard_normal(2000)
+    d, lo, hi = paired_difference(a, b, y, n_boot=300)
+    assert lo < d < hi and lo > 0
+    d, lo, hi = paired_difference(b, b + 0.01, n_boot=300)
+    assert d == pytest.approx(-0.01) and lo == pytest.approx(-0.01) and hi == pytest.approx(-0.01)
+
+
+def test_page_values_have_fixed_keys(analysis):
+    from brainalign.run.live import page_values
+
+    values = page_values(analysis, [], 60.0)
+    assert {"live_paper", "live_ppp", "live_confound", "live_claim", "live_ceiling", "live_total_minutes"} <= set(
+        values)
+    assert not any("m" == k.split("_")[-1] for k in values)  # no key built from a model name
+
+
+# ----------------------------------------------------------------------------------------- deferred model loading
+def test_deferred_model_answers_identity_and_loads_on_demand():
+    from brainalign.models import tiny_model
+    from brainalign.run.deferred import DeferredModel, model_identity
+
+    real = tiny_model("gpt2")
+    loads = []
+    model = DeferredModel(model_identity(real), lambda: loads.append(1) or real)
+    for attr in ("name", "model_id", "revision", "max_length", "is_encoder_decoder", "layer_names", "untrained"):
+        assert getattr(model, attr) == getattr(real, attr)
+    assert str(model.dtype) == str(real.dtype) and str(model.device) == str(real.device)
+    assert model.score_info() == real.score_info() and not loads and not model.loaded
+    assert model.tokenizer is real.tokenizer and loads == [1] and model.loaded  # the weights were needed
+    assert model.hf_model is real.hf_model and loads == [1]
+
+
+def test_deferring_loader_records_offline_identities(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from brainalign.models import tiny_model
+    from brainalign.run import deferred as live_mod
+    from brainalign.scores.store import ModelRequest
+
+    monkeypatch.setattr(live_mod, "resolve", lambda name: SimpleNamespace(
+        source="offline" if name == "pkg-model" else "hub", offline_package="pkg"))
+    marker = {"version": "1.0", "gguf_sha256": "abc"}
+    monkeypatch.setattr(live_mod, "converted_dir", lambda package: (tmp_path, marker))
+    loads = []
+
+    def base(request):
+        loads.append(request.model)
+        return tiny_model("gpt2", seed=int(request.untrained))
+
+    load = live_mod.deferring_loader(base, tmp_path / "ids")
+    first = load(ModelRequest("pkg-model"))
+    assert loads == ["pkg-model"] and not isinstance(first, live_mod.DeferredModel)
+    second = load(ModelRequest("pkg-model"))
+    assert isinstance(second, live_mod.DeferredModel) and loads == ["pkg-model"]
+    assert second.revision == first.revision and second.layer_names == first.layer_names
+    control = load(ModelRequest("pkg-model", untrained=True, seed=0))  # another request: its own record
+    assert not isinstance(control, live_mod.DeferredModel)
+    marker["gguf_sha256"] = "def"  # other weights in the package: load again
+    assert not isinstance(load(ModelRequest("pkg-model")), live_mod.DeferredModel)
+    assert not isinstance(load(ModelRequest("hub/model")), live_mod.DeferredModel)  # hub models always load
+    assert loads == ["pkg-model", "pkg-model", "pkg-model", "hub/model"]
+
+
+def test_a_warm_job_never_loads_the_weights(shared_data, tmp_path):
+    """With surprisal, states and layer scores cached, the three Futrell benchmarks score a DeferredModel without
+    loading it, and give the cold run's numbers."""
+    from brainalign.models import tiny_model
+    from brainalign.run.job import run_model_job
+    from brainalign.run.deferred import DeferredModel, model_identity
+    from brainalign.run.live import load_benchmarks
+    from brainalign.scores.store import MemoryStore, ModelRequest
+
+    benches = load_benchmarks(["Futrell2018", "Futrell2018-ppp", "Futrell2018-encoding"], data_home=shared_data,
+                              n_boot=50)
+    for b in benches.values():
+        (b.surprisal_kwargs if hasattr(b, "surprisal_kwargs") else b.extraction_kwargs)["cache"] = tmp_path
+    real = tiny_model("llama")
+    cold, warm = MemoryStore(), MemoryStore()
+    run_model_job(ModelRequest("tiny"), benches, cold, progress=False, loader=lambda r: real)
+
+    def refuse():
+        raise AssertionError("the weights were loaded")
+
+    outcomes = run_model_job(ModelRequest("tiny"), benches, warm, progress=False,
+                             loader=lambda r: DeferredModel(model_identity(real), refuse))
+    assert [o.status for o in outcomes] == ["done"] * 3, [o.error for o in outcomes]
+    for o in outcomes:
+        assert warm.results[o.key].raw == pytest.approx(cold.results[o.key].raw, abs=1e-12)
