@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import re
 import socket
 import tempfile
@@ -138,8 +139,8 @@ def remove_stale_temporaries(folder: str | os.PathLike, *,
         try:
             old = now - entry.stat().st_mtime > older_than
             dead = m["host"] == me and not pid_alive(int(m["pid"]))
-            if old or dead:
-                os.unlink(entry.path)
+            if old or dead:  # a folder is an entry written as a whole (activation cache)
+                (shutil.rmtree if entry.is_dir(follow_symlinks=False) else os.unlink)(entry.path)
                 removed.append(Path(entry.path))
         except OSError:
             continue

@@ -35,6 +35,7 @@ Folder: :func:`brainalign.paths.activation_cache_dir` (``cache_dir`` argument > 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -48,7 +49,8 @@ import numpy as np
 import xarray as xr
 
 from .._version import __version__
-from ..paths import activation_cache_dir
+from ..atomic import host_tag
+from ..paths import ENV_ACTIVATION_CACHE, activation_cache_dir
 
 #: Storage formats of activations (see the module docstring).
 STORAGES = ("float32", "float16", "int8")
@@ -58,7 +60,31 @@ VERIFY = ("header", "chunks", "full")
 MANIFEST = "manifest.json"
 _FORMAT = "brainalign-cache/2"
 _FLOAT16_MAX = 65504.0
-_WARNED: set[str] = set()
+_WARNED: set[tuple[str, str]] = set()
+
+
+class CacheWarning(RuntimeWarning):
+    """The activation cache could not be used; results are unaffected, only the saving of recomputation is lost."""
+
+
+def warn_unusable(root: str | os.PathLike, action: str, exc: BaseException) -> None:
+    """Warn, once per cache folder and action ("read" or "written"), that the cache cannot be used, naming the folder,
+    the error and what to change."""
+    root = str(root)
+    if (root, action) in _WARNED:
+        return
+    _WARNED.add((root, action))
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on its disk"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "make it writable by this user"
+    else:
+        fix = "check the folder"
+    why = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
+    warnings.warn(f"the activation cache {root} cannot be {action} ({why}); activations are computed without it (the "
+                  f"results are the same). To cache them, {fix}, or set {ENV_ACTIVATION_CACHE} to another folder.",
+                  CacheWarning, stacklevel=4)
 
 
 def stimulus_hash(passages: Any, item_ids: Any) -> str:
@@ -196,7 +222,7 @@ class ActivationCache:
             True when the entry was written (or another process wrote it first).
         """
         final = self.path(key)
-        tmp = self.root / f".{key}.tmp-{os.getpid()}"
+        tmp = self.root / f".tmp-{key}.{os.getpid()}@{host_tag()}.d.part"  # removed by remove_stale_temporaries
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(tmp, ignore_errors=True)
@@ -291,11 +317,7 @@ class ActivationCache:
         shutil.rmtree(self.path(key), ignore_errors=True)
 
     def _warn_write(self, exc: BaseException) -> None:
-        root = str(self.root)
-        if root not in _WARNED:
-            _WARNED.add(root)
-            warnings.warn(f"the activation cache in {root} cannot be written ({type(exc).__name__}: {exc}); going "
-                          f"on without caching (results are computed, not stored)", RuntimeWarning, stacklevel=3)
+        warn_unusable(self.root, "written", exc)
 
     # ----------------------------------------------------------------------------------------------- activations
     def load(self, key: str) -> xr.DataArray | None:

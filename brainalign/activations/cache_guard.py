@@ -9,7 +9,6 @@ folder, the temporary files that killed writers left there are removed (:func:`b
 
 from __future__ import annotations
 
-import errno
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,32 +16,12 @@ from typing import Any
 import xarray as xr
 
 from ..atomic import remove_stale_temporaries
-from ..paths import ENV_ACTIVATION_CACHE
-from .cache import ActivationCache
+from .cache import ActivationCache, CacheWarning, warn_unusable
+
+__all__ = ["CacheWarning", "cached", "keep"]
 
 
-class CacheWarning(RuntimeWarning):
-    """The activation cache could not be used; results are unaffected, only the saving of recomputation is lost."""
-
-
-_WARNED: set[tuple[str, str]] = set()
 _CLEANED: set[str] = set()
-
-
-def _warn_once(cache: ActivationCache, action: str, exc: OSError) -> None:
-    root = str(cache.root)
-    if (root, action) in _WARNED:
-        return
-    _WARNED.add((root, action))
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        fix = "free space on its disk"
-    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        fix = "make it writable by this user"
-    else:
-        fix = "check the folder"
-    warnings.warn(f"the activation cache {root} cannot be {action} ({exc.strerror or exc}); activations are computed "
-                  f"without it (the results are the same). To cache them, {fix}, or set {ENV_ACTIVATION_CACHE} to "
-                  f"another folder.", CacheWarning, stacklevel=3)
 
 
 def cached(cache: ActivationCache, key: str, expect: dict[str, Any] | None = None) -> xr.DataArray | None:
@@ -55,7 +34,7 @@ def cached(cache: ActivationCache, key: str, expect: dict[str, Any] | None = Non
     try:
         hit = cache.load(key)
     except OSError as exc:
-        _warn_once(cache, "read", exc)
+        warn_unusable(cache.root, "read", exc)
         return None
     wrong = {k: (hit.attrs.get(k), v) for k, v in (expect or {}).items()
              if hit is not None and str(hit.attrs.get(k)) != str(v)}
@@ -67,7 +46,7 @@ def cached(cache: ActivationCache, key: str, expect: dict[str, Any] | None = Non
     try:
         cache.delete(key)
     except OSError as exc:
-        _warn_once(cache, "written", exc)
+        warn_unusable(cache.root, "written", exc)
     return None
 
 
@@ -81,5 +60,5 @@ def keep(cache: ActivationCache, key: str, activations: xr.DataArray, parts: dic
             remove_stale_temporaries(root)
         return cache.save(key, activations, parts, storage=storage)
     except OSError as exc:
-        _warn_once(cache, "written", exc)
+        warn_unusable(cache.root, "written", exc)
         return False

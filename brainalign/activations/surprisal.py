@@ -255,8 +255,8 @@ def _t5_word_tokens(model: Any, words: list[str], L: int, *, progress: bool, bat
     if too_long:
         i = too_long[0]
         raise ValueError(f"word {i} ({words[i][:40]!r}) is {last[i] - first[i] + 1} tokens long, more than the "
-                         f"{budget} tokens the context of {L} leaves for it (T5 'paper' method): its surprisal cannot be "
-                         f"computed; raise max_context (up to the model's max_length {model.max_length}) or split "
+                         f"{budget} tokens the context of {L} leaves for it (T5 'word-tokens' method): its surprisal "
+                         f"cannot be computed; raise max_context (up to the model's max_length {model.max_length}) or split "
                          f"the word ({len(too_long)} such word(s))")
     jobs.sort(key=lambda i: -min(last[i] + 1, budget))
     net = model.hf_model

@@ -40,8 +40,8 @@ def test_an_entry_that_cannot_be_deleted_is_not_fatal(tmp_path, monkeypatch):
     # a corrupt entry in a read-only cache: "deleted and recomputed" must not raise from inside its except
     model = tiny_model("gpt2")
     extract_activations(model, PASSAGES, cache=tmp_path, progress=False)
-    (npz,) = tmp_path.glob("*.npz")
-    npz.write_bytes(npz.read_bytes()[:100])
+    values = sorted(tmp_path.glob("*/*.npy"), key=lambda p: p.stat().st_size)[-1]  # the largest array of the entry
+    values.write_bytes(values.read_bytes()[:100])
 
     def refuse(self, key):
         raise PermissionError(errno.EACCES, "Permission denied")
@@ -55,7 +55,8 @@ def test_an_entry_that_cannot_be_deleted_is_not_fatal(tmp_path, monkeypatch):
 
 
 def test_stray_temporaries_of_dead_writers_are_removed(tmp_path):
-    # D9: a writer killed inside a multi-GB cache write leaves .tmp-*.part; the next write removes it
+    # D9: a writer killed inside a multi-GB cache write leaves .tmp-*.part (a file, or an entry's folder); the next
+    # write removes it
     from brainalign.atomic import host_tag
 
     import subprocess
@@ -66,10 +67,13 @@ def test_stray_temporaries_of_dead_writers_are_removed(tmp_path):
     tmp_path.mkdir(exist_ok=True)
     stray = tmp_path / f".tmp-abc.npz.{dead}@{host_tag()}.x1y2.part"
     stray.write_bytes(b"\0" * 1000)
+    stray_entry = tmp_path / f".tmp-0123abcd.{dead}@{host_tag()}.d.part"
+    stray_entry.mkdir()
+    (stray_entry / "values.npy").write_bytes(b"\0" * 1000)
     live = tmp_path / f".tmp-def.npz.{os.getpid()}@{host_tag()}.x3y4.part"  # a writer still running: kept
     live.write_bytes(b"\0")
     extract_activations(tiny_model("gpt2"), PASSAGES, cache=tmp_path, progress=False)
-    assert not stray.exists() and live.exists()
+    assert not stray.exists() and not stray_entry.exists() and live.exists()
 
 
 def test_batch_size_is_in_the_key_and_the_provenance(tmp_path):
@@ -77,10 +81,10 @@ def test_batch_size_is_in_the_key_and_the_provenance(tmp_path):
     model = tiny_model("gpt2")
     a = extract_activations(model, PASSAGES, cache=tmp_path, progress=False, batch_size=1)
     b = extract_activations(model, PASSAGES, cache=tmp_path, progress=False, batch_size=2)
-    assert len(list(tmp_path.glob("*.npz"))) == 2
+    assert len(list(tmp_path.glob("*/manifest.json"))) == 2
     assert a.attrs["batch_size"] == 1 and b.attrs["batch_size"] == 2
     hit = extract_activations(model, PASSAGES, cache=tmp_path, progress=False, batch_size=2)
-    assert hit.attrs["batch_size"] == 2 and len(list(tmp_path.glob("*.npz"))) == 2
+    assert hit.attrs["batch_size"] == 2 and len(list(tmp_path.glob("*/manifest.json"))) == 2
 
 
 def test_an_entry_with_a_damaged_identity_is_recomputed(tmp_path):
@@ -90,9 +94,9 @@ def test_an_entry_with_a_damaged_identity_is_recomputed(tmp_path):
 
     model = tiny_model("gpt2")
     a = extract_activations(model, PASSAGES, cache=tmp_path, progress=False)
-    (manifest,) = tmp_path.glob("*.json")
+    (manifest,) = tmp_path.glob("*/manifest.json")
     entry = json.loads(manifest.read_text())
-    entry["attrs"]["model_id"] = entry["attrs"]["model_id"] + "x"
+    entry["meta"]["attrs"]["model_id"] = entry["meta"]["attrs"]["model_id"] + "x"
     manifest.write_text(json.dumps(entry))
     with pytest.warns(RuntimeWarning, match="its model_id is"):
         b = extract_activations(model, PASSAGES, cache=tmp_path, progress=False)

@@ -159,9 +159,9 @@ def test_stride_must_be_a_positive_int(stride):
         word_surprisal(tiny_model("gpt2"), ["a", "b"], stride=stride, progress=False)
 
 
-def test_t5_paper_word_longer_than_the_context_is_an_error():
+def test_t5_word_tokens_word_longer_than_the_context_is_an_error():
     # it used to come back as NaN without a word
     model = tiny_model("t5")
     words = ["The", "extraordinarily" * 40, "end"]
     with pytest.raises(ValueError, match=r"word 1 .* tokens long, more than the .* context"):
-        word_surprisal(model, words, max_context=16, progress=False)
+        word_surprisal(model, words, max_context=16, t5_method="word-tokens", progress=False)

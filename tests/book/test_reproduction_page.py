@@ -48,10 +48,13 @@ def test_synthetic_and_tiny_model_scores(tmp_path, shared_data, monkeypatch):
 
 
 def _full(results):
-    """The tiny model's scores relabelled as if computed on the whole corpus (what a real reproduction writes)."""
+    """The tiny model's scores relabelled as if computed on the whole corpus by the catalog model (what a real
+    reproduction writes; a local folder's scores name carries its weights' hash, ``gpt2-small@<hash>``)."""
     from brainalign import load_scores
 
     table = load_scores(results)
+    assert table["model"].str.fullmatch(r"gpt2-small@[0-9a-f]{10}").all()
+    table["model"] = "gpt2-small"
     table["data_checksum"] = table["data_checksum"].str.replace(r";stories=.*", "", regex=True)
     path = results.parent / "full.csv"
     table.to_csv(path, index=False)

@@ -24,7 +24,7 @@ def fake_package(tmp_path, monkeypatch):
     gguf.write_bytes(b"GGUF fake")
     calls = {"n": 0}
 
-    def convert(gguf_file, target):
+    def convert(gguf_file, target, **options):
         calls["n"] += 1
         save_tiny_model(target, "llama", seed=0)
 

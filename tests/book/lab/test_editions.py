@@ -176,8 +176,8 @@ def test_links_follow_the_config(tmp_path):
         shutil.copy(ROOT / name, tmp_path / name)
     assert E.lab_links(tmp_path) == E.lab_links(ROOT)
     config = (tmp_path / "_config.yml").read_text()
-    (tmp_path / "_config.yml").write_text(config.replace("github.com/brainalign/brainalign",
-                                                         "github.com/someone/fork") + "\n  branch: lab\n")
+    (tmp_path / "_config.yml").write_text(config.replace("github.com/brainalign/brainalign", "github.com/someone/fork")
+                                          .replace("\n  branch: main\n", "\n  branch: lab\n"))
     assert E.colab_url(tmp_path) == ("https://colab.research.google.com/github/someone/fork/blob/lab/"
                                      "notebooks/lab/06_tutorial_student.ipynb")
     (tmp_path / "_config.yml").write_text(config.replace("https://github.com/brainalign/brainalign",
