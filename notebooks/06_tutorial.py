@@ -504,7 +504,7 @@ T.check_ceiling_prediction(predict_ceiling, seed=seed)
 # %% mystnb={"figure": {"caption": "SIMULATED data. Cross-validated encoding score of each layer of the simulated model (points) and the split-half noise ceiling (dashed line).", "name": "fig-tutorial-sim-profile"}, "image": {"alt": "Line plot of the cross-validated encoding score r against the layer depth 0 to 7 of the simulated model, with a dashed horizontal line at the split-half noise ceiling.", "width": "100%"}}
 profile = pd.DataFrame({"layer": list(sim.layers)})
 profile["score"] = [cv_score(a, Y) for a in sim.layers.values()]
-fig, ax = plt.subplots(figsize=(6, 3.2))
+fig, ax = plt.subplots(figsize=(5, 3.2))
 ax.plot(profile.index, profile["score"], "o-", label="cross-validated r")
 ax.axhline(ceiling, ls="--", color="gray", label="split-half ceiling")
 ax.set(xlabel="layer of the simulated model", ylabel="encoding score (r)",
@@ -824,7 +824,7 @@ best_real = real_profile.loc[real_profile["score"].idxmax(), "layer"]
 print(f"best layer: {best_real} (r = {real_profile['score'].max():.3f})")
 
 # %% mystnb={"figure": {"caption": "REAL DATA. Cross-validated encoding score (OLS, 10 ShuffleSplits) of every fifth layer of the language model, predicting the mean reading times of the scored words of one Natural Stories story.", "name": "fig-tutorial-real-profile"}, "image": {"alt": "Line plot of the cross-validated r against the relative depth of the layer, from 0 (embeddings) to 1 (last block), for a real language model on one story's reading times.", "width": "100%"}}
-fig, ax = plt.subplots(figsize=(6, 3.2))
+fig, ax = plt.subplots(figsize=(5, 3.2))
 ax.plot(real_profile["relative depth"], real_profile["score"], marker="o")
 ax.set(xlabel="relative depth (0 = embeddings, 1 = last block)",
        ylabel="cross-validated r",

@@ -1,8 +1,8 @@
 """Figures of the live chapter, drawn from :class:`brainalign.run.live.LiveAnalysis` and the layer profiles.
 
-Each figure is one panel drawn for the book's ~700 px text column (6 x 3.4 inches at 120 dpi: 720 px, text >= 10
-pt, i.e. >= 16 px at natural size, >= 14 px in the 1280 px layout and >= 7 px on a 390 px phone), with its legend
-below the axes so that it never hides a point.
+Each figure is one panel drawn for the book's ~700 px text column (5 x 3.4 inches at 144 dpi: 720 px, text >= 10
+pt, i.e. >= 20 px at natural size, >= 9.5 px on a 390 px phone, where the column is 342 px), with its legend below
+the axes so that it never hides a point.
 
 =====================================  ============================================================================
 :func:`plot_paper_metric`              |r| of surprisal and reading times per model, with the token count's |r|
@@ -22,8 +22,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-#: Width x height (inches) and resolution of the live figures: 700 px wide, the book's text column.
-FIGSIZE, DPI = (6.0, 3.4), 120
+#: Width x height (inches) and resolution of the live figures: 720 px wide, the book's text column.
+FIGSIZE, DPI = (5.0, 3.4), 144
 COLORS = {"trained": "#1f77b4", "untrained": "#ff7f0e", "reference": "#555555"}
 
 

@@ -90,8 +90,9 @@ _FACTS_JS = """() => {
     const caption = fig ? fig.querySelector('figcaption') : null;
     return {src: img.currentSrc || img.src, alt: img.getAttribute('alt'), width: img.getBoundingClientRect().width,
             natural: img.naturalWidth, complete: img.complete, in_figure: !!fig,
-            caption: caption ? caption.innerText : null,
-            number: caption && caption.querySelector('.caption-number') ? caption.querySelector('.caption-number').innerText : null};
+            collapsed: !!img.closest('details:not([open])'),
+            caption: caption ? caption.textContent.trim() : null,
+            number: caption && caption.querySelector('.caption-number') ? caption.querySelector('.caption-number').textContent.trim() : null};
   });
   const buttons = Array.from(document.querySelectorAll('.article-header-buttons a, .article-header-buttons button'))
     .map(b => ({label: b.getAttribute('aria-label') || b.getAttribute('title') || b.innerText, href: b.href || null,
