@@ -17,8 +17,8 @@ Where float64 is not float64 on one side, the test says so and handles it, never
   both softmaxes are float32;
 - brainalign's activations are float32 whatever the weights (``extract_activations`` returns what a cached read
   returns). The neural checks therefore compare the activations to one float32 ulp, brainalign's scoring of the
-  reference's *own* float64 activations at 1e-6, and the end-to-end raw score within the score change that rounding
-  the reference's activations to float32 causes (measured in the test) + 1e-6;
+  reference's *own* float64 activations at 1e-6, and the end-to-end raw score within twice the score change that
+  rounding the reference's activations to float32 causes (measured in the test) + 1e-6 (:func:`_check_neural`);
 - the metric with ``p >= n_train`` (Pereira's regime): the reference's scikit-learn 1.4.2 least squares (scipy
   ``lstsq``, ``cond = eps``) keeps the numerically zero singular value that centring leaves in the training
   features, so its predictions carry rounding noise along that direction, which moves with the row order of the fit.
@@ -290,7 +290,7 @@ def _compare_activations(ref, key, model, bench, layer, dtype="float64"):
     ours = acts.sel(layer=layer).values
     index = {c: i for i, c in enumerate(contexts)}
     rows = [index[str(c)] for c in ref[f"ctx|{key}"]]  # KeyError = a context the reference built differently
-    return float(np.max(np.abs(ours[rows] - ref[f"acts|{key}"])) / max(1.0, np.abs(ref[f"acts|{key}"]).max()))
+    return float(np.max(np.abs(ours[rows] - ref[f"acts|{key}"])) / np.abs(ref[f"acts|{key}"]).max())
 
 
 def _reference_activations(ref, layers, arch, experiments):
@@ -321,9 +321,11 @@ def _check_neural(benchmark, arch, folders, reference, data, tmp_path, monkeypat
        aggregation) of the reference's *own* float64 activations = the reference's raw score, to 1e-6;
     2. brainalign's activations (float32, as ``extract_activations`` always returns them) = the reference's to one
        float32 ulp;
-    3. end to end: brainalign's raw score within the score change that rounding the reference's activations to float32
-       causes, + 1e-6 (with 1 and 2 this is the whole difference: brainalign's activations are the reference's
-       rounded to float32).
+    3. end to end: brainalign's raw score within twice the score change that rounding the reference's activations to
+       float32 causes (to the nearest float32, or to the neighbour on the other side: either is within one ulp), +
+       1e-6. With 1 and 2 this is the whole difference; today brainalign's activations are exactly the reference's
+       rounded to the nearest float32 (the two libraries compute these models bit-identically), so the end-to-end
+       difference equals the first of these changes.
 
     The tiny models' features here are full rank (32 units < n_train - 1 = 42, 53, 107) but ill-conditioned
     (condition numbers of the centred training features up to 6e5, a LLaMA's post_attention_layernorm); the reference's
@@ -337,7 +339,10 @@ def _check_neural(benchmark, arch, folders, reference, data, tmp_path, monkeypat
     t0 = time.perf_counter()
     on_theirs = bench.score_activations(theirs, model.name)
     metric_seconds = time.perf_counter() - t0
-    on_rounded = bench.score_activations(theirs.astype(np.float32).astype(np.float64), model.name)
+    nearest = theirs.values.astype(np.float32)
+    other = np.where(nearest < theirs.values, np.nextafter(nearest, np.float32(np.inf)),
+                     np.where(nearest > theirs.values, np.nextafter(nearest, np.float32(-np.inf)), nearest))
+    roundings = [bench.score_activations(theirs.copy(data=v.astype(np.float64)), model.name) for v in (nearest, other)]
     name = {"pereira": "Pereira2018", "blank": "Blank2014"}[benchmark]
     for exp in experiments:
         what = f"{name} {exp} raw" if exp != "all" else f"{name} raw"
@@ -345,10 +350,10 @@ def _check_neural(benchmark, arch, folders, reference, data, tmp_path, monkeypat
             key = f"{exp}|{brainscore_layer_name(layer, _model_type(arch))}"
             target = float(ref[f"raw|{key}"])
             metric = _raw(on_theirs, exp)[layer]
-            rounding = abs(_raw(on_rounded, exp)[layer] - metric)
+            rounding = max(abs(_raw(r, exp)[layer] - metric) for r in roundings)
             ours = _raw(result, exp)[layer]
             act = _compare_activations(ref, key, model, bench, layer)
-            tol = rounding + F64_TOL
+            tol = 2 * rounding + F64_TOL
             record(f"{what}, {arch} {layer}: brainalign's scoring of the reference's activations (float64)",
                    brainalign=metric, reference=target, diff=abs(metric - target), tolerance=F64_TOL,
                    release=ref["release"], brainalign_seconds=metric_seconds, reference_seconds=float(ref["seconds"]),
@@ -357,7 +362,7 @@ def _check_neural(benchmark, arch, folders, reference, data, tmp_path, monkeypat
                    reference=target, diff=abs(ours - target), tolerance=tol, release=ref["release"],
                    brainalign_seconds=seconds, reference_seconds=float(ref["seconds"]),
                    note=f"activations max rel diff {act:.1e} (tolerance {F32_STORAGE_TOL:.1e}); rounding the "
-                        f"reference's activations to float32 moves the score by {rounding:.1e}")
+                        f"reference's activations to float32 moves its score by up to {rounding:.1e}")
             assert abs(metric - target) < F64_TOL
             assert act <= F32_STORAGE_TOL
             assert abs(ours - target) <= tol
