@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: env book pdf test test-fast test-slow test-oracle oracle-env chromium perf clean
+.PHONY: env book pdf test test-fast test-slow test-faults test-oracle oracle-env chromium perf clean
 
 env: $(STAMP)
 
@@ -45,6 +45,11 @@ test-fast: env
 
 test-slow: env
 	$(BIN)/python -m pytest -m slow
+
+# Fault injection (issue 13): sweeps killed at random points, files damaged between runs, two sweeps at once; every
+# round must read back equal to an undisturbed run (BRAINALIGN_FAULT_ROUNDS, default 20).
+test-faults: env
+	$(BIN)/python -m pytest -m slow tests/run/test_fault_injection.py
 
 # The oracle: the paper protocol against brainscore-language itself (tests/oracle), which runs in its own environment
 # (its pins: numpy < 2, xarray < 2022.6, transformers 4.x). torch goes in first, from the CPU wheel, so that pip keeps

@@ -57,7 +57,7 @@ from brainalign.run.reproduce import cost_estimate
 # %% [markdown]
 # ## What a reproduction costs
 
-# %%
+# %% tags=["hide-input"]
 cost = cost_estimate()
 glue("r_gpu_hours", float(cost["gpu_hours"].sum()), display=False)
 glue("r_n_models", len(cost), display=False)
@@ -74,7 +74,7 @@ shown[["model", "params (billions)", "weights_gib", "fits_one_gpu", "pflop", "gp
 #
 # ## Published against recomputed
 
-# %%
+# %% tags=["hide-input"]
 comparison = compare_with_published(fresh_scores(scores, synthetic))
 glue("r_n_fresh", int(comparison["model"].nunique()), display=False)
 glue("r_n_within", int(comparison["within_tolerance"].sum()), display=False)

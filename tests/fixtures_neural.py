@@ -99,6 +99,12 @@ def install_assembly(monkeypatch, data_home: Path, identifier: str, da: xr.DataA
     return path
 
 
+def home_with(monkeypatch, data_home: Path, identifier: str, da: xr.DataArray) -> tuple[Path, xr.DataArray]:
+    """A data home holding ``da`` as the assembly ``identifier``: ``(data_home, da)``."""
+    install_assembly(monkeypatch, data_home, identifier, da)
+    return data_home, da
+
+
 def activations_from(values: np.ndarray, item_ids, layers=("layer.0",)) -> xr.DataArray:
     """Fake extraction output, dims (layer, item, unit), from [n_layers?, n_items, n_units] values."""
     values = np.asarray(values, dtype=np.float32)

@@ -166,11 +166,12 @@ def build_report(results_dir: str | os.PathLike, out: str | os.PathLike = "brain
 
 
 def _copy_book_source(src: Path, root: Path) -> None:
-    """Copy ``_config.yml``, ``_toc.yml`` and ``book/`` (without generated pages or builds) into ``root``."""
+    """Copy the book's configuration, the files its pages read (``CITATION.cff``, the licences) and ``book/`` (without
+    generated pages or builds) into ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     if src.resolve() == root.resolve():
         raise ReportError("--out must differ from the project folder (the report never overwrites the book)")
-    for name in ("_config.yml", "_toc.yml"):
+    for name in ("_config.yml", "_toc.yml", "CITATION.cff", "LICENSE", "LICENSE-text.md"):
         if (src / name).is_file():
             shutil.copy2(src / name, root / name)
     if (src / "book").is_dir():

@@ -28,7 +28,7 @@ COLORS = {"trained": "#1f77b4", "untrained": "#ff7f0e", "reference": "#555555"}
 
 
 def _rows_axes(n: int) -> tuple[Figure, Any]:
-    fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(2.6, 0.42 * n + 1.6)), dpi=DPI, layout="constrained")
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(2.6, 0.5 * n + 1.6)), dpi=DPI, layout="constrained")
     return fig, ax
 
 
@@ -43,7 +43,9 @@ def _intervals(ax: Any, t: pd.DataFrame, x: str, low: str, high: str, scale: flo
 
 
 def _short(label: str) -> str:
-    return label.replace(" (published log-probabilities)", "").replace(" (no model)", "")
+    """A row label on at most two short lines (the axes keep most of the 5-inch width)."""
+    label = label.replace(" (published log-probabilities)", "").replace(" (no model)", "")
+    return label.replace(" (", "\n(").replace("characters per word", "characters\nper word")
 
 
 def _legend(ax: Any, extra: list[Line2D]) -> None:

@@ -117,23 +117,28 @@ def conversion_problem(folder: Path, marker: dict[str, Any]) -> str:
             return f"{name} is missing"
         if size != want.get("size"):
             return f"{name} has {size} bytes instead of {want.get('size')} (truncated?)"
-        sig = _signature(path)
-        if not _VERIFIED.get(sig):
-            if _sha256(path) != want.get("sha256"):
-                return f"the sha256 of {name} differs from the one recorded at conversion (the file is damaged)"
-            _VERIFIED[sig] = True
+        if not _hash_is(path, want.get("sha256")):
+            return f"the sha256 of {name} differs from the one recorded at conversion (the file is damaged)"
     return ""
+
+
+def _hash_is(path: Path, sha256: Any) -> bool:
+    """True when the file's sha256 is ``sha256``; a file that matched once is not hashed again while its size, mtime
+    and ctime stay the same."""
+    sig = _signature(path)
+    if not _VERIFIED.get(sig):
+        if _sha256(path) != sha256:
+            return False
+        _VERIFIED[sig] = True
+    return True
 
 
 def _source_problem(package: str, marker: dict[str, Any]) -> str:
     """Why the marker's GGUF hash (the model's recorded revision) is not that of the package's GGUF file ("" if it
     is); checked once per process while the file is unchanged."""
     gguf = gguf_path(package)
-    sig = _signature(gguf)
-    if not _VERIFIED.get(sig):
-        if _sha256(gguf) != marker.get("gguf_sha256"):
-            return f"its marker's gguf_sha256 is not the sha256 of {gguf} (the marker is damaged)"
-        _VERIFIED[sig] = True
+    if not _hash_is(gguf, marker.get("gguf_sha256")):
+        return f"its marker's gguf_sha256 is not the sha256 of {gguf} (the marker is damaged)"
     return ""
 
 

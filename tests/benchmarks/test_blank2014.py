@@ -9,14 +9,12 @@ import pytest
 from brainalign.benchmarks import benchmark_class, load_benchmark
 from brainalign.models import tiny_model
 from brainalign.paper import load_table
-from fixtures_neural import activations_from, blank_assembly, install_assembly
+from fixtures_neural import activations_from, blank_assembly, home_with, install_assembly
 
 
 @pytest.fixture
 def blank_home(tmp_path, monkeypatch):
-    da = blank_assembly()
-    install_assembly(monkeypatch, tmp_path, "Blank2014.fROI", da)
-    return tmp_path, da
+    return home_with(monkeypatch, tmp_path, "Blank2014.fROI", blank_assembly())
 
 
 def test_blank_end_to_end(blank_home):

@@ -12,14 +12,12 @@ from brainalign.models import tiny_model
 from brainalign.paper import load_table
 from brainalign.data.assemblies import load_assembly, open_assembly
 from brainalign.data.pereira2018 import experiment_data, passage_stimuli
-from fixtures_neural import activations_from, install_assembly, pereira_assembly
+from fixtures_neural import activations_from, home_with, pereira_assembly
 
 
 @pytest.fixture
 def pereira_home(tmp_path, monkeypatch):
-    da = pereira_assembly()
-    install_assembly(monkeypatch, tmp_path, "Pereira2018.language", da)
-    return tmp_path, da
+    return home_with(monkeypatch, tmp_path, "Pereira2018.language", pereira_assembly())
 
 
 def test_netcdf_roundtrip_keeps_brainscore_coords(pereira_home):

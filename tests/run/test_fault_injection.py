@@ -24,6 +24,7 @@ import os
 import random
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,8 +63,31 @@ def setup(tmp_path_factory):
 
 
 def _start(models_file: Path, out: Path, env: dict[str, str]) -> subprocess.Popen:
+    """A sweep writing to temporary files (a pipe that nobody reads would block a sweep that writes more than the
+    pipe holds, and look like a hang)."""
     args = cli_command("sweep", str(models_file), "-b", *BENCHMARKS, "--device", "cpu", "--json", "--out", str(out))
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    files = tempfile.TemporaryFile(mode="w+"), tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=files[0], stderr=files[1], text=True)
+    proc.files = files  # type: ignore[attr-defined]
+    return proc
+
+
+def _output(proc: subprocess.Popen, timeout: float | None = None) -> tuple[str, str]:
+    """stdout and stderr of a sweep, once it has ended."""
+    proc.wait(timeout=timeout)
+    texts = []
+    for f in proc.files:  # type: ignore[attr-defined]
+        f.seek(0)
+        texts.append(f.read())
+        f.close()
+    return texts[0], texts[1]
+
+
+def _stderr_so_far(proc: subprocess.Popen) -> str:
+    f = proc.files[1]  # type: ignore[attr-defined]
+    f.flush()
+    f.seek(0)
+    return f.read()[-3000:]
 
 
 def _damage(path: Path, rng: random.Random) -> str:
@@ -120,10 +144,10 @@ def test_random_faults_always_end_in_the_undisturbed_table(setup):
                         killed.add(p.pid)
                         counts[f"killed ({signal.Signals(sig).name})"] += 1
                         plans[procs.index(p)] = (None, None)
-                assert now < 600, "a sweep hung"
+                assert now < 600, f"round {round_no}: a sweep hung:\n" + "\n".join(map(_stderr_so_far, procs))
                 time.sleep(0.02)
             for p, (_, sig) in zip(procs, plans):
-                _, stderr = p.communicate()
+                _, stderr = _output(p)
                 if p.returncode == 0:
                     counts["disturbed sweeps that finished"] += 1
                 else:  # only a signal may stop a sweep: no task may fail
@@ -138,7 +162,7 @@ def test_random_faults_always_end_in_the_undisturbed_table(setup):
                     (out / "notes.csv").write_text("model,benchmark,score,is_best_layer\nx,y,1,maybe\n")
                     counts["strays planted (backup/ copy, notes.csv)"] += 1
             if cache.exists():
-                _damage_some(cache, ("*.npz", "*.json"), rng.randint(0, 2), rng, counts, "cache file")
+                _damage_some(cache, ("*/*.npy", "*/manifest.json"), rng.randint(0, 2), rng, counts, "cache file")
         # the final run(s): undisturbed, must succeed, and the directory must read back as the reference
         n_final = rng.choice([1, 2])
         procs = [_start(models_file, out, env)]
@@ -146,7 +170,7 @@ def test_random_faults_always_end_in_the_undisturbed_table(setup):
             time.sleep(rng.uniform(0, 1))
             procs.append(_start(models_file, out, env))
         for p in procs:
-            stdout, stderr = p.communicate(timeout=600)
+            stdout, stderr = _output(p, timeout=600)
             assert p.returncode == 0, f"round {round_no}: final sweep failed:\n{stderr[-3000:]}"
             for line in map(json.loads, stdout.splitlines()):
                 counts[f"final tasks {line['status']}"] += 1
