@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from .lm_head import lm_logits
+from .lm_head import lm_logits, log_probs
 
 LN2 = math.log(2.0)
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,!?;:])")
@@ -234,7 +234,7 @@ def _bits(model: Any, hidden: Any, rows: np.ndarray, targets: np.ndarray, chunk:
     dev = hidden.device
     for s in range(0, len(rows), chunk):
         pos = torch.from_numpy(rows[s:s + chunk]).to(dev)
-        logp = torch.log_softmax(lm_logits(model.hf_model, hidden[pos]).float(), dim=-1)
+        logp = log_probs(lm_logits(model.hf_model, hidden[pos]))
         tgt = torch.from_numpy(targets[s:s + chunk]).long().to(dev)
         out[s:s + chunk] = (-logp.gather(1, tgt[:, None])[:, 0] / LN2).double().cpu().numpy()
     return out

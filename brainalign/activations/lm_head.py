@@ -14,3 +14,14 @@ def lm_logits(net: Any, hidden: Any) -> Any:
     if cap:
         logits = cap * torch.tanh(logits / cap)
     return logits
+
+
+def log_probs(logits: Any) -> Any:
+    """``log_softmax`` over the vocabulary in the logits' precision, at least float32 ([..., V] -> [..., V]).
+
+    Half-precision logits are upcast; float64 logits stay float64, as the reference's ``cross_entropy`` keeps them (a
+    float32 log-softmax over a 49k vocabulary moves a surprisal by up to 3.5e-5 bits).
+    """
+    import torch
+
+    return torch.log_softmax(logits.to(torch.promote_types(logits.dtype, torch.float32)), dim=-1)

@@ -50,7 +50,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .literal import paper_word_surprisal
-from .lm_head import lm_logits as _logits
+from .lm_head import lm_logits as _logits, log_probs
 from .tokens import encode_items
 
 LN2 = math.log(2.0)
@@ -214,7 +214,7 @@ def _windowed_token_surprisal(model: Any, lead: np.ndarray, body: np.ndarray, L:
             targets, pred_pos = targets[ok], pred_pos[ok]
             for s in range(0, len(targets), chunk):
                 pos = torch.from_numpy(pred_pos[s:s + chunk]).to(dev)
-                logp = torch.log_softmax(_logits(net, hidden[pos]).float(), dim=-1)
+                logp = log_probs(_logits(net, hidden[pos]))
                 tgt = torch.from_numpy(body[targets[s:s + chunk]]).long().to(dev)
                 nll = -logp.gather(1, tgt[:, None])[:, 0]
                 bits[targets[s:s + chunk]] = (nll / LN2).double().cpu().numpy()
@@ -281,7 +281,7 @@ def _t5_word_tokens(model: Any, words: list[str], L: int, *, progress: bool, bat
             ids_t, mask = ids_t.to(dev), mask.to(dev)
             logits = net(input_ids=ids_t, attention_mask=mask, decoder_input_ids=ids_t,
                          decoder_attention_mask=mask, use_cache=False).logits
-            logp = torch.log_softmax(logits.float(), dim=-1)
+            logp = log_probs(logits)
             for r, (a, b) in enumerate(spans):
                 if a < 1:  # the word's first token has no previous position (start of the text)
                     continue

@@ -8,7 +8,9 @@
 ``"paper"``
     the authors' code (brain-score/language PR #194 at commit 91c88b1, scoring code identical to brainscore-language
     2.2.1), literally: ShuffleSplits over the target assembly's stored order after ``sel``/``dropna``, float32
-    features and targets with the paper-era least-squares cutoff, ``HuggingfaceSubject``'s context strings (a Blank2014
+    features and targets with the paper-era least-squares cutoff (whatever the weights' dtype: the reference fits in
+    its activations' dtype, float32 under this protocol's float32 weights; a benchmark's ``precision="float64"`` fits
+    in float64 as the reference does for float64 weights), ``HuggingfaceSubject``'s context strings (a Blank2014
     fragment's trailing space kept, read at the context's last token), truncation at the tokenizer's
     ``model_max_length`` per item (none when the tokenizer declares none), its reading-time token accounting (T5: the
     word's tokens minus its first, plus ``</s>``), LLaMA-architecture models read at ``post_attention_layernorm`` as

@@ -50,6 +50,16 @@ def test_surprisal_equals_hand_computation(arch):
     assert np.all(got[1:] > 0)
 
 
+@pytest.mark.parametrize("context", ["window", "literal"])
+def test_float64_model_scores_in_float64(context):
+    """A float64 model's surprisal is float64 to the end (the reference's cross_entropy on float64 logits): a float32
+    log-softmax moved SmolLM2's surprisals by up to 3.5e-5 bits."""
+    model = tiny_model("llama", seed=1)
+    model.hf_model.double()
+    got = word_surprisal(model, WORDS, progress=False, context=context)
+    np.testing.assert_allclose(got, _hand(model, WORDS), rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("arch", ["llama", "gpt2"])
 def test_sliding_window_stride_one_is_exact_left_truncation(arch):
     model = tiny_model(arch, seed=0)

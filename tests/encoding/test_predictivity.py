@@ -41,6 +41,26 @@ def test_ill_conditioned_underdetermined_random():
     np.testing.assert_allclose(res.per_split, reference_scores(X, Y, res.splits), atol=1e-9, rtol=0)
 
 
+def test_ill_conditioned_overdetermined_features_are_exact():
+    """n_train > p with condition number ~4e5 and targets on the small directions: the primal form solves by an SVD of
+    the features (exact to eps * cond), as LAPACK gelsd does; eigh of X'X (eps * cond^2) was off by 3.6e-6 here."""
+    import scipy.linalg as sl
+
+    rng = np.random.default_rng(5)
+    Z = rng.normal(size=(120, 12))
+    Q, _ = np.linalg.qr(rng.normal(size=(12, 12)))
+    X = (Z * np.logspace(0, -5.5, 12)) @ Q + rng.normal(size=12) * 3
+    Y = Z[:, -3:] @ rng.normal(size=(3, 20)) + rng.normal(size=(120, 20))
+    res = linear_predictivity(X, Y, device="cpu")
+    ref = np.zeros_like(res.per_split)
+    for s, (tr, te) in enumerate(res.splits):
+        mu = X[tr].mean(0)
+        pred = (X[te] - mu) @ sl.lstsq(X[tr] - mu, Y[tr] - Y[tr].mean(0))[0]  # scipy's default cutoff: eps
+        ref[s] = [pearsonr(pred[:, j], Y[te, j])[0] for j in range(20)]
+    assert np.linalg.cond(X[res.splits[0][0]] - X[res.splits[0][0]].mean(0)) > 1e5
+    np.testing.assert_allclose(res.per_split, ref, atol=1e-9, rtol=0)
+
+
 def test_default_splits_are_shufflesplit_over_sorted_ids():
     """brainalign's default protocol: the folds do not depend on the order the stimuli are given in."""
     ids = np.array([f"s{i:03d}" for i in range(30)])

@@ -66,11 +66,12 @@ def pytest_terminal_summary(terminalreporter):
         return
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     (REPORT_DIR / "report.json").write_text(json.dumps(_RECORDS, indent=1))
-    lines = ["| check | brainalign | reference | difference | tolerance | brainalign s | reference s | release |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| check | brainalign | reference | difference | tolerance | brainalign s | reference s | release | note |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in _RECORDS:
         lines.append(f"| {r['check']} | {r['brainalign']:.10g} | {r['reference']:.10g} | {r['diff']:.2e} | "
-                     f"{r['tolerance']:.1e} | {r['brainalign_s']} | {r['reference_s']} | {r['release']} |")
+                     f"{r['tolerance']:.1e} | {r['brainalign_s']} | {r['reference_s']} | {r['release']} | "
+                     f"{r['note'].replace('|', chr(92) + '|')} |")
     (REPORT_DIR / "report.md").write_text("\n".join(lines) + "\n")
     terminalreporter.write_sep("-", f"oracle report ({REPORT_DIR / 'report.md'})")
     for line in lines:

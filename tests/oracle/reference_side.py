@@ -20,7 +20,7 @@ lines, so the reference's tokenization, hooks and reading-time code run unchange
 tokenizer that returns ``token_type_ids`` adds GPT-2's token-type embeddings: a different model.)
 
 ``digest_text`` is wrapped to keep a copy of what the reference computed (its per-word reading times, its
-activations); the wrapper returns the reference's output untouched.
+activations and the stimulus ids its benchmark gives them); the wrapper returns the reference's output untouched.
 """
 
 from __future__ import annotations
@@ -167,6 +167,8 @@ def run_neural(task: dict, tmp: Path) -> dict:
             out[f"acts|{key}"] = np.asarray(neural.values, dtype=np.float64)
             out[f"stim|{key}"] = np.asarray([str(s) for s in neural["stimulus"].values])
             out[f"ctx|{key}"] = np.asarray([str(s) for s in neural["context"].values])
+            # the benchmark labels the recorded assemblies in place (``predictions['stimulus_id'] = ...``)
+            out[f"ids|{key}"] = np.asarray([str(s) for s in neural["stimulus_id"].values])
     return out
 
 
