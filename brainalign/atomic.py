@@ -47,16 +47,18 @@ def file_mode() -> int:
 
 
 def pid_alive(pid: int) -> bool:
-    """True when a process with this pid exists on this host (a process of another user counts)."""
-    if pid <= 0:
-        return False
+    """True when a process with this pid runs on this host (a process of another user counts; a zombie, dead but not
+    yet reaped by its parent, does not)."""
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0) if pid > 0 else None
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:  # Linux: the state follows the command name in /proc/<pid>/stat
+        return pid > 0 and Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return pid > 0
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object], *, exclusive: bool = False) -> Path:

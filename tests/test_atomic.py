@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 
 from brainalign.atomic import atomic_write, atomic_write_text
@@ -63,3 +66,22 @@ def test_stale_temporaries_are_removed(tmp_path):
     os.utime(tmp_path / names["old"], (past, past))
     removed = {p.name for p in remove_stale_temporaries(tmp_path)}
     assert removed == {names["dead"], names["old"]}
+
+
+def test_a_zombie_is_not_alive():
+    # found by the fault injection: a killed sweep not yet reaped by its parent kept its task claims "alive", and
+    # the other sweep waited for them forever
+    import subprocess
+    import sys
+    import time
+
+    from brainalign.atomic import pid_alive
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert not pid_alive(proc.pid)  # exited, not reaped: a zombie
+    proc.wait()
+    assert not pid_alive(proc.pid) and pid_alive(os.getpid()) and not pid_alive(0) and not pid_alive(-1)
