@@ -49,7 +49,7 @@ import numpy as np
 import xarray as xr
 
 from .._version import __version__
-from ..atomic import host_tag
+from ..atomic import host_tag, remove_stale_temporaries
 from ..paths import ENV_ACTIVATION_CACHE, activation_cache_dir
 
 #: Storage formats of activations (see the module docstring).
@@ -61,6 +61,7 @@ MANIFEST = "manifest.json"
 _FORMAT = "brainalign-cache/2"
 _FLOAT16_MAX = 65504.0
 _WARNED: set[tuple[str, str]] = set()
+_CLEANED: set[str] = set()
 
 
 class CacheWarning(RuntimeWarning):
@@ -214,7 +215,8 @@ class ActivationCache:
     # ---------------------------------------------------------------------------------------------- generic arrays
     def save_arrays(self, key: str, arrays: dict[str, np.ndarray], parts: dict[str, Any],
                     meta: dict[str, Any] | None = None) -> bool:
-        """Write an entry of named arrays atomically; best effort (a failure warns once per folder).
+        """Write an entry of named arrays atomically; best effort (a failure warns once per folder). Before the first
+        write to a folder in a process, the temporary entries and files of killed writers there are removed.
 
         Returns
         -------
@@ -223,6 +225,9 @@ class ActivationCache:
         """
         final = self.path(key)
         tmp = self.root / f".tmp-{key}.{os.getpid()}@{host_tag()}.d.part"  # removed by remove_stale_temporaries
+        if str(self.root) not in _CLEANED and self.root.is_dir():
+            _CLEANED.add(str(self.root))
+            remove_stale_temporaries(self.root)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(tmp, ignore_errors=True)

@@ -4,24 +4,19 @@
 :class:`OSError` (a read-only or full cache folder, a folder of another user, a damaged entry that cannot be deleted)
 is reported once per cache folder with a :class:`CacheWarning` that names the folder, the error and the setting to
 change (``BRAINALIGN_ACTIVATION_CACHE``), and the computation goes on without the cache. Before the first write to a
-folder, the temporary files that killed writers left there are removed (:func:`brainalign.atomic.remove_stale_temporaries`).
+folder, :meth:`ActivationCache.save_arrays` removes the temporary files that killed writers left there.
 """
 
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from typing import Any
 
 import xarray as xr
 
-from ..atomic import remove_stale_temporaries
 from .cache import ActivationCache, CacheWarning, warn_unusable
 
 __all__ = ["CacheWarning", "cached", "keep"]
-
-
-_CLEANED: set[str] = set()
 
 
 def cached(cache: ActivationCache, key: str, expect: dict[str, Any] | None = None) -> xr.DataArray | None:
@@ -54,10 +49,6 @@ def keep(cache: ActivationCache, key: str, activations: xr.DataArray, parts: dic
          storage: str = "float32") -> bool:
     """``cache.save(...)`` in ``storage``; False (with a warning, once per folder) when the cache cannot be written."""
     try:
-        root = str(cache.root)
-        if root not in _CLEANED and Path(root).is_dir():
-            _CLEANED.add(root)
-            remove_stale_temporaries(root)
         return cache.save(key, activations, parts, storage=storage)
     except OSError as exc:
         warn_unusable(cache.root, "written", exc)

@@ -239,8 +239,8 @@ class SurprisalBenchmark(NaturalStoriesBenchmark):
         raise NotImplementedError
 
     def score(self, model: Any, *, batch_size: int | None = None, progress: bool = True) -> Any:
-        """Surprisal of every word of the corpus (one context over all stories, the shared cached readout), then
-        ``score_predictions``. Parameters as :meth:`Benchmark.score`; ``batch_size`` matters only for T5's
+        """Surprisal of every word of the corpus (one context over all stories, the shared cached readout; in the paper
+        protocol one literal context per word), then ``score_predictions``. Parameters as :meth:`Benchmark.score`; ``batch_size`` matters only for T5's
         ``"paper"`` surprisal (causal models read the text in windows).
 
         Returns
@@ -250,28 +250,24 @@ class SurprisalBenchmark(NaturalStoriesBenchmark):
             ``extraction_seconds`` (of the readout; ``seconds`` too when the benchmark sets none), ``readout``
             (context parameters, cache hits) and ``surprisal_kwargs``.
         """
-        if self.literal_surprisal:
-            return self._score_literal(model, batch_size=batch_size, progress=progress)
         t0 = time.perf_counter()
-        readout = self.read(model, surprisal=True, batch_size=batch_size, progress=progress)
+        if self.literal_surprisal:
+            surprisal, extra = self._literal_surprisal(model, batch_size=batch_size, progress=progress)
+        else:
+            readout = self.read(model, surprisal=True, batch_size=batch_size, progress=progress)
+            surprisal, extra = readout.surprisal, {"token_counts": readout.token_counts, "readout": dict(readout.info),
+                                                   "surprisal_kwargs": dict(self.surprisal_kwargs)}
         seconds = time.perf_counter() - t0
-        result = self.finish(self.score_predictions(readout.surprisal, model_name=model.name), model)
+        result = self.finish(self.score_predictions(surprisal, model_name=model.name), model)
         result.details.setdefault("seconds", seconds)
-        result.details.update(extraction_seconds=seconds, surprisal=readout.surprisal,
-                              token_counts=readout.token_counts, readout=dict(readout.info),
-                              surprisal_kwargs=dict(self.surprisal_kwargs))
+        result.details.update(extraction_seconds=seconds, surprisal=surprisal, **extra)
         return result
 
-    def _score_literal(self, model: Any, *, batch_size: int | None, progress: bool) -> Any:
-        """The paper protocol's surprisal: :func:`~brainalign.activations.word_surprisal` with the protocol's
-        options (literal contexts), then ``score_predictions``."""
+    def _literal_surprisal(self, model: Any, *, batch_size: int | None, progress: bool) -> tuple[Any, dict[str, Any]]:
+        """The paper protocol's surprisal: :func:`~brainalign.activations.word_surprisal` with the protocol's options
+        (literal contexts), and the options it used."""
         kwargs = {**self.protocol.surprisal, **{k: v for k, v in self.surprisal_kwargs.items() if k != "cache"}}
         if batch_size is not None:
             kwargs["batch_size"] = batch_size
-        t0 = time.perf_counter()
         surprisal = word_surprisal(model, self.words, progress=progress, **kwargs)
-        seconds = time.perf_counter() - t0
-        result = self.finish(self.score_predictions(surprisal, model_name=model.name), model)
-        result.details.update(seconds=seconds, extraction_seconds=seconds, surprisal=surprisal,
-                              surprisal_kwargs={k: v for k, v in kwargs.items() if k != "batch_size"})
-        return result
+        return surprisal, {"surprisal_kwargs": {k: v for k, v in kwargs.items() if k != "batch_size"}}
