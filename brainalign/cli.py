@@ -289,8 +289,8 @@ def _json_float(value: Any) -> float | None:
 def _run(args: argparse.Namespace, requests: list[ModelRequest], benchmarks: list[str], **kwargs: Any) -> int:
     try:
         with contextlib.redirect_stdout(sys.stderr):  # stdout is for the table or the --json lines only
-            report = run_sweep(requests, benchmarks, args.out, device=args.device,
-                               **{"dtype": args.dtype, "batch_size": args.batch_size, **kwargs})
+            report = run_sweep(requests, benchmarks, args.out, device=args.device,  # reproduce has no --dtype
+                               **{"dtype": getattr(args, "dtype", "auto"), "batch_size": args.batch_size, **kwargs})
     except (RequestError, ResultWriteError, ProtocolMismatchError) as exc:
         raise UsageError(str(exc)) from None
     _print_outcomes(report, args.json, args.debug)

@@ -32,6 +32,22 @@ def test_reproduce_estimate_cli(capsys):
     assert main(["reproduce", "--estimate", "--models", "no-such-model"]) == 2
 
 
+def test_reproduce_runs_its_tasks(tmp_path, monkeypatch, capsys):
+    # reproduce has no --dtype option: the shared run path used to fail on args.dtype before any task ran
+    from brainalign.models.tiny import save_tiny_model
+
+    folder = save_tiny_model(tmp_path / "tiny", "gpt2", seed=0)
+    monkeypatch.setenv("BRAINALIGN_DATA", str(tmp_path / "no-data"))
+    monkeypatch.setenv("BRAINALIGN_OFFLINE", "1")
+    code = main(["reproduce", "--models", str(folder), "-b", "Futrell2018", "--device", "cpu", "--json",
+                 "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert "AttributeError" not in captured.err
+    (line,) = [json.loads(x) for x in captured.out.splitlines()]
+    assert code == 1 and line["status"] == "error" and "Futrell2018" in line["error"]
+    assert (tmp_path / "out" / "_protocol").read_text().strip() == "paper"
+
+
 def test_one_protocol_per_results_directory(tmp_path, capsys):
     assert claim_protocol(tmp_path, "paper") == "paper"
     assert (tmp_path / "_protocol").read_text().strip() == "paper"
